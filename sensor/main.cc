@@ -1,1 +1,66 @@
-int main() { return 0; }
+// bw-sensor: wires the command line and configuration to the pipeline. All logic lives in
+// sensor_core, which the tests link.
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sensor/config/cli_options.h"
+#include "sensor/config/sensor_config.h"
+#include "sensor/export/event_encoder.h"
+#include "sensor/pipeline/pipeline.h"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+
+int fail(const std::string& message, int status) {
+  std::fprintf(stderr, "bw-sensor: %s\n", message.c_str());
+  return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bw::config::CliOptions options;
+  std::string error;
+  if (!bw::config::parse_cli(argc, argv, options, error)) return fail(error, kExitUsage);
+  if (options.help) {
+    std::fputs(bw::config::usage_text(), stdout);
+    return kExitOk;
+  }
+  if (options.version) {
+    std::puts("bw-sensor " BW_VERSION);
+    return kExitOk;
+  }
+
+  bw::config::SensorConfig config;
+  if (!options.config_path.empty() &&
+      !bw::config::load_config_file(options.config_path, config, error)) {
+    return fail(error, kExitUsage);
+  }
+  if (options.workers != 0) config.pipeline.workers = options.workers;
+  if (!options.sensor_id.empty()) config.sensor_id = options.sensor_id;
+
+  std::vector<std::unique_ptr<bw::exporter::EventWriter>> writers;
+  if (options.json_path.empty() && options.pb_path.empty()) options.json_path = "-";
+  if (!options.json_path.empty()) {
+    auto writer = bw::exporter::open_json_lines_writer(options.json_path, error);
+    if (!writer) return fail(error, kExitUsage);
+    writers.push_back(std::move(writer));
+  }
+  if (!options.pb_path.empty()) {
+    auto writer = bw::exporter::open_delimited_protobuf_writer(options.pb_path, error);
+    if (!writer) return fail(error, kExitUsage);
+    writers.push_back(std::move(writer));
+  }
+
+  const bw::pipeline::ReplayResult result =
+      bw::pipeline::run_replay(config, options.read_files, writers);
+  writers.clear();  // flush and close before the summary
+  if (options.summary) result.summary.print(stderr);
+  if (!result.ok) return fail(result.error, kExitFailed);
+  return kExitOk;
+}

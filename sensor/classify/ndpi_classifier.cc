@@ -1,0 +1,124 @@
+#include "sensor/classify/ndpi_classifier.h"
+
+#include <ndpi/ndpi_api.h>
+
+#include <cstring>
+
+namespace bw::classify {
+namespace {
+
+ndpi_detection_module_struct* as_module(void* module) {
+  return static_cast<ndpi_detection_module_struct*>(module);
+}
+
+bool is_known(const ndpi_protocol& protocol) {
+  return protocol.master_protocol != NDPI_PROTOCOL_UNKNOWN ||
+         protocol.app_protocol != NDPI_PROTOCOL_UNKNOWN;
+}
+
+}  // namespace
+
+struct FlowClassification::State {
+  // Storage for one ndpi_flow_struct; nDPI's own size is used for the stride.
+  alignas(std::max_align_t) std::uint8_t bytes[1];
+};
+
+void NdpiClassifier::ModuleDeleter::operator()(void* module) const {
+  if (module != nullptr) ndpi_exit_detection_module(as_module(module));
+}
+
+NdpiClassifier::NdpiClassifier(const ClassifierConfig& config) : config_(config) {
+  ndpi_detection_module_struct* module = ndpi_init_detection_module(ndpi_no_prefs);
+  if (module == nullptr) return;
+  NDPI_PROTOCOL_BITMASK all;
+  NDPI_BITMASK_SET_ALL(all);
+  ndpi_set_protocol_detection_bitmask2(module, &all);
+  ndpi_finalize_initialization(module);
+  module_.reset(module);
+
+  const std::size_t align = alignof(std::max_align_t);
+  state_size_ = (ndpi_detection_get_sizeof_ndpi_flow_struct() + align - 1) / align * align;
+  state_storage_.resize(state_size_ * config_.max_concurrent_flows + align);
+  auto base = reinterpret_cast<std::uintptr_t>(state_storage_.data());
+  base = (base + align - 1) / align * align;
+  free_states_.reserve(config_.max_concurrent_flows);
+  for (std::uint32_t i = config_.max_concurrent_flows; i > 0; --i) {
+    free_states_.push_back(
+        reinterpret_cast<FlowClassification::State*>(base + (i - 1) * state_size_));
+  }
+}
+
+NdpiClassifier::~NdpiClassifier() = default;
+
+void NdpiClassifier::inspect(FlowClassification& flow, ByteSpan ip_datagram, TimestampNs ts) {
+  if (flow.finished || !module_) return;
+  if (flow.state == nullptr) {
+    if (free_states_.empty()) {
+      ++counters_.state_pool_exhausted;
+      flow.finished = true;
+      return;
+    }
+    flow.state = free_states_.back();
+    free_states_.pop_back();
+    std::memset(flow.state, 0, state_size_);
+    ++counters_.flows_classified;
+  }
+  if (ip_datagram.size() > 0xffff) {
+    ++counters_.datagram_too_large;
+    return;
+  }
+  ++counters_.packets_inspected;
+  ++flow.packets_seen;
+  auto* ndpi_flow = reinterpret_cast<ndpi_flow_struct*>(flow.state);
+  const ndpi_protocol protocol = ndpi_detection_process_packet(
+      as_module(module_.get()), ndpi_flow, ip_datagram.data(),
+      static_cast<unsigned short>(ip_datagram.size()), static_cast<u_int64_t>(ts / 1'000'000));
+  flow.master_protocol = protocol.master_protocol;
+  flow.app_protocol = protocol.app_protocol;
+  const bool detected = is_known(protocol) &&
+                        ndpi_extra_dissection_possible(as_module(module_.get()), ndpi_flow) == 0;
+  if (detected) {
+    ++counters_.flows_detected;
+    release(flow);
+  } else if (flow.packets_seen >= config_.max_packets_per_flow) {
+    finish(flow);
+  }
+}
+
+void NdpiClassifier::finish(FlowClassification& flow) {
+  if (flow.state == nullptr) {
+    flow.finished = true;
+    return;
+  }
+  auto* ndpi_flow = reinterpret_cast<ndpi_flow_struct*>(flow.state);
+  std::uint8_t guessed = 0;
+  const ndpi_protocol protocol =
+      ndpi_detection_giveup(as_module(module_.get()), ndpi_flow, 1, &guessed);
+  if (is_known(protocol)) {
+    flow.master_protocol = protocol.master_protocol;
+    flow.app_protocol = protocol.app_protocol;
+  }
+  ++counters_.flows_given_up;
+  if (guessed != 0) ++counters_.flows_guessed;
+  release(flow);
+}
+
+void NdpiClassifier::release(FlowClassification& flow) {
+  ndpi_free_flow_data(reinterpret_cast<ndpi_flow_struct*>(flow.state));
+  free_states_.push_back(flow.state);
+  flow.state = nullptr;
+  flow.finished = true;
+}
+
+void NdpiClassifier::name(const FlowClassification& flow, FixedString<48>& out) const {
+  out.clear();
+  if (!module_ || (flow.master_protocol == 0 && flow.app_protocol == 0)) return;
+  ndpi_protocol protocol{};
+  protocol.master_protocol = flow.master_protocol;
+  protocol.app_protocol = flow.app_protocol;
+  char buf[64] = {};
+  ndpi_protocol2name(as_module(module_.get()), protocol, buf, sizeof buf);
+  out.assign(buf);
+}
+
+}  // namespace bw::classify

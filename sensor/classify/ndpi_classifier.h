@@ -1,0 +1,82 @@
+// Application-protocol classification with nDPI 4.2. This is the only part of the sensor that
+// includes nDPI's headers; the rest sees an opaque per-flow state and a protocol name.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "sensor/common/bytes.h"
+#include "sensor/common/counters.h"
+#include "sensor/common/fixed_string.h"
+#include "sensor/common/time.h"
+
+namespace bw::classify {
+
+#define BW_CLASSIFY_COUNTERS(X) \
+  X(flows_classified)           \
+  X(flows_detected)             \
+  X(flows_given_up)             \
+  X(flows_guessed)              \
+  X(state_pool_exhausted)       \
+  X(packets_inspected)          \
+  X(datagram_too_large)
+
+struct ClassifyCounters {
+  BW_DECLARE_COUNTERS(BW_CLASSIFY_COUNTERS)
+};
+
+struct ClassifierConfig {
+  // nDPI sees at most this many packets of a flow; then it must answer (possibly by guessing
+  // from ports) and its per-flow state is freed.
+  std::uint32_t max_packets_per_flow = 32;
+  // nDPI flow states preallocated per worker; a flow that finds the pool empty stays unclassified.
+  std::uint32_t max_concurrent_flows = 16384;
+};
+
+// Kept inside each flow: 8 bytes of ids plus a pointer into the classifier's pool.
+struct FlowClassification {
+  struct State;
+  State* state = nullptr;  // non-null while nDPI is still looking at the flow
+  std::uint16_t master_protocol = 0;
+  std::uint16_t app_protocol = 0;
+  std::uint8_t packets_seen = 0;
+  bool finished = false;  // nDPI has answered for good; no more packets go to it
+};
+
+// One per worker thread: nDPI's detection module is not thread-safe.
+class NdpiClassifier {
+ public:
+  explicit NdpiClassifier(const ClassifierConfig& config);
+  ~NdpiClassifier();
+  NdpiClassifier(const NdpiClassifier&) = delete;
+  NdpiClassifier& operator=(const NdpiClassifier&) = delete;
+
+  bool ok() const { return module_ != nullptr; }
+
+  // Feeds one packet (the IP datagram, header included) of a flow still under classification.
+  void inspect(FlowClassification& flow, ByteSpan ip_datagram, TimestampNs ts);
+  // The flow is going away: take nDPI's best answer and free its state.
+  void finish(FlowClassification& flow);
+  // Protocol name such as "TLS.Google"; empty while nothing is known.
+  void name(const FlowClassification& flow, FixedString<48>& out) const;
+
+  const ClassifyCounters& counters() const { return counters_; }
+
+ private:
+  void release(FlowClassification& flow);
+
+  struct ModuleDeleter {
+    void operator()(void* module) const;
+  };
+  std::unique_ptr<void, ModuleDeleter> module_;
+  ClassifierConfig config_;
+  // nDPI flow states live in one block allocated at start and are recycled through a free list,
+  // so classification does not allocate per flow.
+  std::vector<std::uint8_t> state_storage_;
+  std::vector<FlowClassification::State*> free_states_;
+  std::size_t state_size_ = 0;
+  ClassifyCounters counters_;
+};
+
+}  // namespace bw::classify

@@ -1,0 +1,118 @@
+#include "sensor/config/cli_options.h"
+
+#include <charconv>
+#include <string_view>
+
+namespace bw::config {
+namespace {
+
+bool parse_count(std::string_view text, std::uint32_t low, std::uint32_t high, std::uint32_t& out) {
+  std::uint32_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < low || value > high) {
+    return false;
+  }
+  out = value;
+  return true;
+}
+
+bool is_option(std::string_view arg) { return arg.size() > 1 && arg[0] == '-'; }
+
+}  // namespace
+
+const char* usage_text() {
+  return R"(Usage: bw-sensor --read FILE... [options]
+
+Beaconwatch sensor: decodes packets, tracks flows, classifies them with nDPI and writes HTTP, DNS,
+TLS and QUIC events (schema: proto/beaconwatch/v1/event.proto).
+
+Input:
+  --read FILE...      Replay pcap or pcapng files, in the order given ("-" reads standard
+                      input). The format is recognised by its magic number, not its name.
+                      Further non-option arguments are read as more files.
+
+Output (default when neither is given: JSON lines on standard output):
+  --json PATH         Write events as JSON lines (protobuf JSON mapping, snake_case field
+                      names); "-" is standard output.
+  --pb PATH           Write events as length-delimited binary protobuf (beaconwatch.v1.Event,
+                      each preceded by its size as a varint); "-" is standard output.
+
+Processing:
+  --workers N         Worker threads (1..64). Output is identical for any N.
+  --config FILE       JSON configuration (schema: proto/beaconwatch/v1/config.proto).
+  --sensor-id ID      Sensor name written into every event (default "bw-sensor").
+  --no-summary        Do not print the counter summary on standard error at the end.
+
+  --help              Show this text.
+  --version           Show the version.
+
+Exit status: 0 when every input was read and every event written; 1 when an input could not be
+read completely (missing file, not a capture, truncated capture, unsupported link type) or an
+output failed: events produced before the problem are still written; 2 for bad options.
+)";
+}
+
+bool parse_cli(int argc, const char* const* argv, CliOptions& out, std::string& error) {
+  auto need_value = [&](int& i, std::string_view name, std::string& value) {
+    if (i + 1 >= argc) {
+      error = std::string(name) + " needs a value";
+      return false;
+    }
+    value = argv[++i];
+    return true;
+  };
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    std::string value;
+    if (arg == "--help" || arg == "-h") {
+      out.help = true;
+    } else if (arg == "--version") {
+      out.version = true;
+    } else if (arg == "--read" || arg == "-r") {
+      const int first = i + 1;
+      while (i + 1 < argc && (!is_option(argv[i + 1]) || std::string_view(argv[i + 1]) == "-")) {
+        out.read_files.emplace_back(argv[++i]);
+      }
+      if (i + 1 == first) {
+        error = "--read needs at least one file";
+        return false;
+      }
+    } else if (arg == "--json") {
+      if (!need_value(i, arg, out.json_path)) return false;
+    } else if (arg == "--pb") {
+      if (!need_value(i, arg, out.pb_path)) return false;
+    } else if (arg == "--config") {
+      if (!need_value(i, arg, out.config_path)) return false;
+    } else if (arg == "--sensor-id") {
+      if (!need_value(i, arg, out.sensor_id)) return false;
+      if (out.sensor_id.empty()) {
+        error = "--sensor-id must not be empty";
+        return false;
+      }
+    } else if (arg == "--workers") {
+      if (!need_value(i, arg, value)) return false;
+      if (!parse_count(value, 1, 64, out.workers)) {
+        error = "--workers takes a whole number from 1 to 64, not '" + value + "'";
+        return false;
+      }
+    } else if (arg == "--no-summary") {
+      out.summary = false;
+    } else if (is_option(arg)) {
+      error = "unknown option " + std::string(arg) + " (see --help)";
+      return false;
+    } else {
+      out.read_files.emplace_back(arg);
+    }
+  }
+  if (!out.help && !out.version && out.read_files.empty()) {
+    error = "nothing to read: give --read FILE... (see --help)";
+    return false;
+  }
+  if (!out.json_path.empty() && out.json_path == out.pb_path) {
+    error = "--json and --pb cannot write to the same place";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace bw::config

@@ -1,0 +1,28 @@
+// Command line of bw-sensor. Parsing is separate from main so it can be tested.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bw::config {
+
+struct CliOptions {
+  std::vector<std::string> read_files;  // replay inputs, in order; "-" is standard input
+  std::string json_path;                // JSON lines output; "-" is standard output
+  std::string pb_path;                  // length-delimited protobuf output
+  std::string config_path;
+  std::string sensor_id;
+  std::uint32_t workers = 0;  // 0: from the config file (default 1)
+  bool summary = true;
+  bool help = false;
+  bool version = false;
+};
+
+// Returns false with a one-line message naming the offending option.
+bool parse_cli(int argc, const char* const* argv, CliOptions& out, std::string& error);
+
+// The --help text.
+const char* usage_text();
+
+}  // namespace bw::config

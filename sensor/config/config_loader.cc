@@ -1,0 +1,120 @@
+#include <google/protobuf/util/json_util.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "beaconwatch/v1/config.pb.h"
+#include "sensor/config/sensor_config.h"
+
+namespace bw::config {
+namespace {
+
+namespace pb = beaconwatch::v1;
+
+// Applies one numeric field: 0 keeps the default, anything else must lie in [low, high].
+class FieldApplier {
+ public:
+  FieldApplier(const std::string& origin, std::string& error) : origin_(origin), error_(error) {}
+
+  template <typename T>
+  void apply(std::uint64_t value, const char* name, std::uint64_t low, std::uint64_t high,
+             T& target, std::uint64_t scale = 1) {
+    if (!ok_ || value == 0) return;
+    if (value < low || value > high) {
+      error_ = origin_ + ": " + name + " = " + std::to_string(value) + " is out of range [" +
+               std::to_string(low) + ", " + std::to_string(high) + "]";
+      ok_ = false;
+      return;
+    }
+    target = static_cast<T>(value * scale);
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  const std::string& origin_;
+  std::string& error_;
+  bool ok_ = true;
+};
+
+void apply_settings(const pb::SensorConfig& in, SensorConfig& out, FieldApplier& f) {
+  if (!in.sensor_id().empty()) out.sensor_id = in.sensor_id();
+  const pb::PipelineSettings& p = in.pipeline();
+  f.apply(p.workers(), "pipeline.workers", 1, 64, out.pipeline.workers);
+  f.apply(p.queue_depth(), "pipeline.queue_depth", 64, 1u << 20, out.pipeline.queue_depth);
+  f.apply(p.packet_buffer_kib(), "pipeline.packet_buffer_kib", 256, 1u << 20,
+          out.pipeline.packet_buffer_bytes, 1024);
+  f.apply(p.event_queue_depth(), "pipeline.event_queue_depth", 16, 65536,
+          out.pipeline.event_queue_depth);
+  f.apply(p.tick_interval_ms(), "pipeline.tick_interval_ms", 10, 60000, out.pipeline.tick_interval,
+          1'000'000);
+
+  const pb::FlowSettings& fl = in.flow();
+  f.apply(fl.max_flows(), "flow.max_flows", 1024, 1u << 24, out.flow.max_flows);
+  f.apply(fl.tcp_idle_timeout_s(), "flow.tcp_idle_timeout_s", 1, 86400, out.flow.tcp_idle_timeout,
+          kNsPerSecond);
+  f.apply(fl.udp_idle_timeout_s(), "flow.udp_idle_timeout_s", 1, 86400, out.flow.udp_idle_timeout,
+          kNsPerSecond);
+  f.apply(fl.tcp_closed_timeout_s(), "flow.tcp_closed_timeout_s", 1, 86400,
+          out.flow.tcp_closed_timeout, kNsPerSecond);
+  f.apply(fl.stream_buffers(), "flow.stream_buffers", 16, 1u << 20, out.flow.stream_buffers);
+  f.apply(fl.stream_buffer_kib(), "flow.stream_buffer_kib", 4, 256, out.flow.stream_buffer_bytes,
+          1024);
+  f.apply(fl.http_sessions(), "flow.http_sessions", 16, 1u << 20, out.flow.http_sessions);
+  f.apply(fl.tls_sessions(), "flow.tls_sessions", 16, 1u << 20, out.flow.tls_sessions);
+  f.apply(fl.quic_sessions(), "flow.quic_sessions", 16, 1u << 20, out.flow.quic_sessions);
+
+  const pb::DecodeSettings& d = in.decode();
+  f.apply(d.max_fragment_datagrams(), "decode.max_fragment_datagrams", 16, 1u << 20,
+          out.decode.max_fragment_datagrams);
+  f.apply(d.fragment_timeout_s(), "decode.fragment_timeout_s", 1, 600,
+          out.decode.fragment_timeout_ns, kNsPerSecond);
+  f.apply(d.max_encapsulation_depth(), "decode.max_encapsulation_depth", 1, 16,
+          out.decode.max_encapsulation_depth);
+  f.apply(d.vxlan_port(), "decode.vxlan_port", 1, 65535, out.decode.vxlan_port);
+  f.apply(d.geneve_port(), "decode.geneve_port", 1, 65535, out.decode.geneve_port);
+  f.apply(d.teredo_port(), "decode.teredo_port", 1, 65535, out.decode.teredo_port);
+
+  const pb::ClassifySettings& c = in.classify();
+  f.apply(c.max_packets_per_flow(), "classify.max_packets_per_flow", 1, 255,
+          out.flow.classifier.max_packets_per_flow);
+  f.apply(c.max_concurrent_flows(), "classify.max_concurrent_flows", 64, 1u << 20,
+          out.flow.classifier.max_concurrent_flows);
+}
+
+}  // namespace
+
+bool load_config_json(const std::string& json, const std::string& origin, SensorConfig& config,
+                      std::string& error) {
+  pb::SensorConfig parsed;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto status = google::protobuf::util::JsonStringToMessage(json, &parsed, options);
+  if (!status.ok()) {
+    error = origin + ": " + std::string(status.message());
+    return false;
+  }
+  if (parsed.version() != 1) {
+    error = origin + ": version = " + std::to_string(parsed.version()) +
+            " is not supported (this sensor reads configuration version 1)";
+    return false;
+  }
+  SensorConfig candidate = config;
+  FieldApplier applier(origin, error);
+  apply_settings(parsed, candidate, applier);
+  if (!applier.ok()) return false;
+  config = candidate;
+  return true;
+}
+
+bool load_config_file(const std::string& path, SensorConfig& config, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = path + ": cannot open configuration file";
+    return false;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return load_config_json(text.str(), path, config, error);
+}
+
+}  // namespace bw::config

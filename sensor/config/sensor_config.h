@@ -1,0 +1,38 @@
+// The sensor's configuration as the rest of the code sees it: plain structs with defaults. The
+// file format and its validation live in config_loader.cc; the schema is documented in
+// proto/beaconwatch/v1/config.proto.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "sensor/decode/packet_decoder.h"
+#include "sensor/flow/flow_processor.h"
+
+namespace bw::config {
+
+struct PipelineConfig {
+  std::uint32_t workers = 1;
+  std::uint32_t queue_depth = 8192;
+  std::uint32_t packet_buffer_bytes = 16u << 20;
+  std::uint32_t event_queue_depth = 256;
+  TimestampNs tick_interval = kNsPerSecond;
+};
+
+struct SensorConfig {
+  std::string sensor_id = "bw-sensor";
+  PipelineConfig pipeline;
+  // Totals over all workers; the pipeline divides per worker.
+  flow::FlowConfig flow{.max_flows = 262144};
+  decode::DecoderConfig decode;
+};
+
+// Reads a JSON configuration file. On failure returns false with one line naming the file and
+// the offending field.
+bool load_config_file(const std::string& path, SensorConfig& config, std::string& error);
+
+// Same, from JSON text (for tests); `origin` names the text in errors.
+bool load_config_json(const std::string& json, const std::string& origin, SensorConfig& config,
+                      std::string& error);
+
+}  // namespace bw::config

@@ -1,0 +1,61 @@
+// The in-memory form of an event between a worker and the exporter: plain data (no heap), copied
+// through the worker's output queue. The exporter turns it into a beaconwatch.v1.Event.
+//
+// The folder is "export", but `export` is a C++ keyword, so the namespace is bw::exporter.
+#pragma once
+
+#include <cstdint>
+#include <tuple>
+#include <variant>
+
+#include "sensor/common/fixed_string.h"
+#include "sensor/common/ip_address.h"
+#include "sensor/common/time.h"
+#include "sensor/extract/records.h"
+
+namespace bw::exporter {
+
+// Total order of events, independent of how flows were spread over workers: the sequence number
+// of the capture item (packet or tick) that produced the event, then the flow's own order (the
+// sequence number of its first packet), then the event's position among those produced together.
+struct OrderKey {
+  std::uint64_t trigger_seq = 0;
+  std::uint64_t flow_order = 0;
+  std::uint32_t sub = 0;
+
+  friend bool operator<(const OrderKey& a, const OrderKey& b) {
+    return std::tie(a.trigger_seq, a.flow_order, a.sub) <
+           std::tie(b.trigger_seq, b.flow_order, b.sub);
+  }
+};
+
+struct FlowInfo {
+  IpAddress client_ip;
+  IpAddress server_ip;
+  std::uint16_t client_port = 0;
+  std::uint16_t server_port = 0;
+  std::uint8_t protocol = 0;
+  std::uint16_t vlan_id = 0;
+  std::uint32_t encapsulation = 0;  // decode::Encapsulation bits
+};
+
+struct TlsHandshakeRecord {
+  bool has_client_hello = false;
+  bool has_server_hello = false;
+  extract::TlsClientHello client_hello;
+  extract::TlsServerHello server_hello;
+};
+
+using EventBody = std::variant<extract::HttpTransaction, extract::DnsMessage, TlsHandshakeRecord,
+                               extract::QuicInitial>;
+
+struct EventRecord {
+  OrderKey order;
+  TimestampNs ts = 0;
+  FlowInfo flow;
+  FixedString<48> app_protocol;
+  std::uint16_t source_index = 0;  // which input (file or interface) the packet came from
+  EventBody body;
+};
+
+}  // namespace bw::exporter

@@ -1,0 +1,503 @@
+#include "sensor/flow/flow_processor.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace bw::flow {
+namespace {
+
+constexpr std::uint8_t kTcp = 6;
+constexpr std::uint8_t kUdp = 17;
+constexpr std::uint8_t kFin = 0x01;
+constexpr std::uint8_t kSyn = 0x02;
+constexpr std::uint8_t kRst = 0x04;
+constexpr std::uint8_t kAck = 0x10;
+constexpr int kClientToServer = 0;
+constexpr int kServerToClient = 1;
+
+bool is_dns_port(std::uint16_t port) { return port == 53 || port == 5353 || port == 5355; }
+
+}  // namespace
+
+FlowProcessor::FlowProcessor(const FlowConfig& config, EventSink& sink)
+    : config_(config),
+      sink_(sink),
+      table_(config.max_flows),
+      classifier_(config.classifier),
+      stream_buffers_(config.stream_buffers, config.stream_buffer_bytes),
+      http_sessions_(config.http_sessions),
+      tls_sessions_(config.tls_sessions),
+      quic_sessions_(config.quic_sessions) {
+  expiry_batch_.reserve(table_.capacity());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flow lookup and orientation
+
+void FlowProcessor::orient_new_flow(Flow& flow, const decode::DecodedPacket& packet) {
+  // The SYN's sender is the client; a SYN-ACK's receiver is. Without a handshake, a packet from a
+  // well-known port to an ephemeral one is taken as the server's; otherwise the first sender is
+  // the client.
+  bool sender_is_client = true;
+  if (packet.ip_protocol == kTcp && (packet.tcp_flags & kSyn) != 0) {
+    sender_is_client = (packet.tcp_flags & kAck) == 0;
+  } else if (packet.src_port < 1024 && packet.dst_port >= 1024) {
+    sender_is_client = false;
+  }
+  if (sender_is_client) {
+    flow.client_ip = packet.src_ip, flow.client_port = packet.src_port;
+    flow.server_ip = packet.dst_ip, flow.server_port = packet.dst_port;
+  } else {
+    flow.client_ip = packet.dst_ip, flow.client_port = packet.dst_port;
+    flow.server_ip = packet.src_ip, flow.server_port = packet.src_port;
+  }
+  flow.client_is_a = flow.client_ip == flow.key.a_ip && flow.client_port == flow.key.a_port;
+}
+
+std::uint32_t FlowProcessor::lookup_or_create(const decode::DecodedPacket& packet,
+                                              std::uint64_t hash, bool& from_client) {
+  bool src_is_a = true;
+  const FlowKey key = FlowKey::canonical(packet.src_ip, packet.src_port, packet.dst_ip,
+                                         packet.dst_port, packet.ip_protocol, src_is_a);
+  std::uint32_t index = table_.find(key, hash);
+  if (index == kNoIndex) {
+    if (table_.full()) {
+      ++table_.counters().flows_evicted_capacity;
+      finish_flow(table_.least_recently_active());
+    }
+    index = table_.insert(key, hash);
+    Flow& flow = table_.at(index);
+    flow.protocol = packet.ip_protocol;
+    flow.first_ts = context_.ts;
+    flow.order = context_.seq;
+    flow.vlan_id = packet.outer_vlan_id;
+    flow.encapsulation = packet.encapsulation;
+    flow.source_index = context_.source_index;
+    orient_new_flow(flow, packet);
+  }
+  from_client = table_.at(index).client_is_a == src_is_a;
+  return index;
+}
+
+TimeoutClass FlowProcessor::timeout_class_of(const Flow& flow) const {
+  if (flow.protocol != kTcp) return TimeoutClass::kOther;
+  const bool closed = flow.rst_seen || (flow.tcp[0].fin_seen && flow.tcp[1].fin_seen);
+  return closed ? TimeoutClass::kTcpClosed : TimeoutClass::kTcpOpen;
+}
+
+void FlowProcessor::on_packet(const PacketContext& context, const decode::DecodedPacket& packet) {
+  context_ = context;
+  next_sub_ = 0;
+  bool src_is_a = true;
+  const FlowKey key = FlowKey::canonical(packet.src_ip, packet.src_port, packet.dst_ip,
+                                         packet.dst_port, packet.ip_protocol, src_is_a);
+  bool from_client = true;
+  const std::uint32_t index = lookup_or_create(packet, hash_flow_key(key), from_client);
+  const int direction = from_client ? kClientToServer : kServerToClient;
+  {
+    Flow& flow = table_.at(index);
+    flow.last_ts = context.ts;
+    ++flow.packets[direction];
+    flow.bytes[direction] += packet.datagram.size();
+    ++counters_.packets;
+    counters_.bytes += packet.datagram.size();
+    if (!flow.classification.finished) {
+      classifier_.inspect(flow.classification, packet.datagram, context.ts);
+    }
+  }
+  if (packet.ip_protocol == kTcp) {
+    on_tcp(index, direction, packet);
+  } else if (packet.ip_protocol == kUdp) {
+    on_udp(index, direction, packet);
+  }
+  Flow& flow = table_.at(index);
+  table_.touch(index, timeout_class_of(flow));
+}
+
+// ---------------------------------------------------------------------------------------------
+// TCP
+
+void FlowProcessor::on_tcp(std::uint32_t index, int direction,
+                           const decode::DecodedPacket& packet) {
+  Flow& flow = table_.at(index);
+  TcpDirection& state = flow.tcp[direction];
+  std::uint32_t seq = packet.tcp_seq;
+  if ((packet.tcp_flags & kSyn) != 0) {
+    state.next_seq = seq + 1;  // the SYN occupies one sequence number
+    state.seq_known = true;
+    seq += 1;
+  }
+  if ((packet.tcp_flags & kRst) != 0) flow.rst_seen = true;
+  ByteSpan payload = packet.payload();
+  if (!payload.empty()) {
+    if (!state.seq_known) {
+      // Joined mid-stream (capture started late, or the SYN was lost): start from here.
+      state.next_seq = seq;
+      state.seq_known = true;
+      ++counters_.tcp_midstream_pickups;
+    }
+    const auto offset = static_cast<std::int32_t>(seq - state.next_seq);
+    bool deliver = true;
+    if (offset < 0) {
+      const auto overlap = static_cast<std::size_t>(-static_cast<std::int64_t>(offset));
+      if (overlap >= payload.size()) {
+        ++counters_.tcp_retransmitted_segments;
+        deliver = false;
+      } else {
+        payload = payload.subspan(overlap);
+      }
+    } else if (offset > 0) {
+      ++counters_.tcp_sequence_gaps;
+      on_stream_gap(index, direction);
+    }
+    if (deliver) {
+      state.next_seq = seq + static_cast<std::uint32_t>(packet.payload_length);
+      deliver_stream(index, direction, payload);
+    }
+  }
+  if ((packet.tcp_flags & kFin) != 0) table_.at(index).tcp[direction].fin_seen = true;
+}
+
+void FlowProcessor::decide_tcp_app(Flow& flow, int direction, ByteSpan first_bytes) {
+  if (direction == kServerToClient) {
+    // Server-first data says little; DNS over TCP is recognisable by port alone.
+    if (!is_dns_port(flow.server_port)) return;
+  }
+  AppKind kind = AppKind::kNone;
+  if (is_dns_port(flow.server_port)) {
+    kind = AppKind::kDnsTcp;
+  } else if (extract::tls::looks_like_tls_handshake(first_bytes)) {
+    kind = AppKind::kTls;
+  } else if (extract::http::looks_like_http_request(first_bytes)) {
+    kind = AppKind::kHttp;
+  }
+  flow.app = kind;
+  if (kind == AppKind::kHttp) {
+    flow.app_slot = http_sessions_.acquire();
+    if (flow.app_slot == kNoIndex) {
+      ++counters_.http_session_pool_exhausted;
+      flow.app = AppKind::kNone;
+      return;
+    }
+    http_sessions_[flow.app_slot].reset();
+  } else if (kind == AppKind::kTls) {
+    flow.app_slot = tls_sessions_.acquire();
+    if (flow.app_slot == kNoIndex) {
+      ++counters_.tls_session_pool_exhausted;
+      flow.app = AppKind::kNone;
+      return;
+    }
+    tls_sessions_[flow.app_slot] = TlsSession{};
+  }
+}
+
+void FlowProcessor::deliver_stream(std::uint32_t index, int direction, ByteSpan data) {
+  Flow& flow = table_.at(index);
+  if (flow.app == AppKind::kUndecided) decide_tcp_app(flow, direction, data);
+  if (flow.app == AppKind::kUndecided || flow.app == AppKind::kNone ||
+      flow.stream_broken[direction]) {
+    return;
+  }
+  std::uint32_t& buffer_index = flow.stream_buffer[direction];
+  if (buffer_index == StreamBufferPool::kNone) {
+    const std::size_t consumed = parse_stream(index, direction, data);
+    if (consumed >= data.size()) return;
+    const ByteSpan rest = data.subspan(consumed);
+    Flow& current = table_.at(index);
+    if (current.app == AppKind::kNone || current.stream_broken[direction]) return;
+    if (rest.size() > stream_buffers_.buffer_bytes()) {
+      ++counters_.stream_buffer_overflow;
+      on_stream_gap(index, direction);
+      return;
+    }
+    buffer_index = stream_buffers_.acquire();
+    if (buffer_index == StreamBufferPool::kNone) {
+      ++counters_.stream_buffer_exhausted;
+      on_stream_gap(index, direction);
+      return;
+    }
+    std::memcpy(stream_buffers_.buffer(buffer_index).data(), rest.data(), rest.size());
+    stream_buffers_.size(buffer_index) = static_cast<std::uint32_t>(rest.size());
+    return;
+  }
+  // Bytes are pending: append, parse from the start of the buffer, keep what is still unparsed.
+  const std::span<std::uint8_t> buffer = stream_buffers_.buffer(buffer_index);
+  std::uint32_t& size = stream_buffers_.size(buffer_index);
+  if (data.size() > buffer.size() - size) {
+    ++counters_.stream_buffer_overflow;
+    on_stream_gap(index, direction);
+    return;
+  }
+  std::memcpy(buffer.data() + size, data.data(), data.size());
+  size += static_cast<std::uint32_t>(data.size());
+  const std::size_t consumed = parse_stream(index, direction, ByteSpan(buffer.data(), size));
+  Flow& current = table_.at(index);
+  if (current.stream_buffer[direction] == StreamBufferPool::kNone) return;  // released meanwhile
+  if (consumed >= size) {
+    release_stream_buffer(current, direction);
+    return;
+  }
+  if (consumed > 0) {
+    std::memmove(buffer.data(), buffer.data() + consumed, size - consumed);
+    size -= static_cast<std::uint32_t>(consumed);
+  }
+}
+
+std::size_t FlowProcessor::parse_stream(std::uint32_t index, int direction, ByteSpan data) {
+  Flow& flow = table_.at(index);
+  event_flow_ = &flow;
+  switch (flow.app) {
+    case AppKind::kHttp: {
+      auto& parser = http_sessions_[flow.app_slot];
+      return direction == kClientToServer
+                 ? parser.on_client_bytes(data, context_.ts, *this, http_counters_)
+                 : parser.on_server_bytes(data, context_.ts, *this, http_counters_);
+    }
+    case AppKind::kDnsTcp: {
+      const extract::DnsFlavor flavor = extract::dns::flavor_for_ports(flow.client_port, flow.server_port);
+      return extract::dns::consume_tcp_stream(data, flavor, *this, scratch_dns_, dns_counters_);
+    }
+    case AppKind::kTls: {
+      TlsSession& session = tls_sessions_[flow.app_slot];
+      // The TLS parsers read a direction from its first byte, so nothing is consumed until the
+      // hello is complete; the stream buffer holds the growing prefix.
+      extract::tls::TlsStatus status;
+      if (direction == kClientToServer) {
+        if (session.client_done) return data.size();
+        status = extract::tls::parse_client_hello_stream(data, session.record.client_hello,
+                                                          tls_counters_);
+        if (status == extract::tls::TlsStatus::kNeedMore) return 0;
+        session.client_done = true;
+        session.record.has_client_hello = status == extract::tls::TlsStatus::kComplete;
+        if (!session.record.has_client_hello) ++counters_.tls_client_hello_unparsable;
+      } else {
+        if (session.server_done) return data.size();
+        status = extract::tls::parse_server_hello_stream(data, session.record.server_hello,
+                                                          tls_counters_);
+        if (status == extract::tls::TlsStatus::kNeedMore) return 0;
+        session.server_done = true;
+        session.record.has_server_hello = status == extract::tls::TlsStatus::kComplete;
+        if (!session.record.has_server_hello) ++counters_.tls_server_hello_unparsable;
+      }
+      if (session.client_done && session.server_done) {
+        emit_tls(flow);
+        release_app(flow);
+        flow.app = AppKind::kNone;
+      }
+      return data.size();
+    }
+    default:
+      return data.size();
+  }
+}
+
+void FlowProcessor::on_stream_gap(std::uint32_t index, int direction) {
+  Flow& flow = table_.at(index);
+  release_stream_buffer(flow, direction);
+  switch (flow.app) {
+    case AppKind::kHttp:
+      http_sessions_[flow.app_slot].on_gap(direction == kClientToServer, http_counters_);
+      break;
+    case AppKind::kTls:
+    case AppKind::kDnsTcp:
+      // Neither can resynchronise inside a stream: stop parsing this direction.
+      flow.stream_broken[direction] = true;
+      break;
+    default:
+      break;
+  }
+}
+
+void FlowProcessor::release_stream_buffer(Flow& flow, int direction) {
+  if (flow.stream_buffer[direction] != StreamBufferPool::kNone) {
+    stream_buffers_.release(flow.stream_buffer[direction]);
+    flow.stream_buffer[direction] = StreamBufferPool::kNone;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// UDP
+
+void FlowProcessor::on_udp(std::uint32_t index, int direction,
+                           const decode::DecodedPacket& packet) {
+  Flow& flow = table_.at(index);
+  const ByteSpan payload = packet.payload();
+  if (payload.empty()) return;
+  if (flow.app == AppKind::kUndecided) {
+    if (is_dns_port(flow.server_port) || is_dns_port(flow.client_port)) {
+      flow.app = AppKind::kDnsUdp;
+    } else if (direction == kClientToServer && extract::quic::looks_like_quic_initial(payload)) {
+      flow.app_slot = quic_sessions_.acquire();
+      if (flow.app_slot == kNoIndex) {
+        ++counters_.quic_session_pool_exhausted;
+        flow.app = AppKind::kNone;
+      } else {
+        flow.app = AppKind::kQuic;
+        quic_sessions_[flow.app_slot].assembler.reset();
+        quic_sessions_[flow.app_slot].initial = extract::QuicInitial{};
+      }
+    } else if (direction == kClientToServer) {
+      flow.app = AppKind::kNone;
+    }
+  }
+  event_flow_ = &flow;
+  if (flow.app == AppKind::kDnsUdp) {
+    scratch_dns_ = extract::DnsMessage{};
+    const extract::dns::DnsParseStatus status =
+        extract::dns::parse_message(payload, scratch_dns_, dns_counters_);
+    if (status != extract::dns::DnsParseStatus::kMalformed || !scratch_dns_.query_name.empty()) {
+      scratch_dns_.transport = extract::DnsTransport::kUdp;
+      scratch_dns_.flavor = extract::dns::flavor_for_ports(flow.client_port, flow.server_port);
+      on_dns_message(scratch_dns_);
+    }
+  } else if (flow.app == AppKind::kQuic && direction == kClientToServer) {
+    QuicSession& session = quic_sessions_[flow.app_slot];
+    const extract::quic::QuicStatus status =
+        session.assembler.on_client_datagram(payload, session.initial, quic_counters_);
+    if (status == extract::quic::QuicStatus::kComplete) {
+      exporter::EventRecord& event = begin_event(flow);
+      event.body = session.initial;
+      commit_event(&FlowCounters::events_quic);
+      release_app(flow);
+      flow.app = AppKind::kNone;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events
+
+exporter::EventRecord& FlowProcessor::begin_event(const Flow& flow) {
+  exporter::EventRecord& event = scratch_event_;
+  event.order = exporter::OrderKey{context_.seq, flow.order, next_sub_++};
+  event.ts = context_.ts;
+  event.flow.client_ip = flow.client_ip;
+  event.flow.server_ip = flow.server_ip;
+  event.flow.client_port = flow.client_port;
+  event.flow.server_port = flow.server_port;
+  event.flow.protocol = flow.protocol;
+  event.flow.vlan_id = flow.vlan_id;
+  event.flow.encapsulation = flow.encapsulation;
+  event.source_index = flow.source_index;
+  classifier_.name(flow.classification, event.app_protocol);
+  return event;
+}
+
+void FlowProcessor::commit_event(std::uint64_t FlowCounters::*counter) {
+  ++(counters_.*counter);
+  sink_.on_event(scratch_event_);
+}
+
+void FlowProcessor::on_http_transaction(const extract::HttpTransaction& transaction) {
+  exporter::EventRecord& event = begin_event(*event_flow_);
+  event.body = transaction;
+  commit_event(&FlowCounters::events_http);
+}
+
+void FlowProcessor::on_dns_message(const extract::DnsMessage& message) {
+  exporter::EventRecord& event = begin_event(*event_flow_);
+  event.body = message;
+  auto& dns = std::get<extract::DnsMessage>(event.body);
+  if (event_flow_->protocol == kTcp) dns.transport = extract::DnsTransport::kTcp;
+  commit_event(&FlowCounters::events_dns);
+}
+
+void FlowProcessor::emit_tls(Flow& flow) {
+  TlsSession& session = tls_sessions_[flow.app_slot];
+  if (!session.record.has_client_hello && !session.record.has_server_hello) return;
+  exporter::EventRecord& event = begin_event(flow);
+  event.body = session.record;
+  commit_event(&FlowCounters::events_tls);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flow end
+
+void FlowProcessor::release_app(Flow& flow) {
+  if (flow.app_slot == kNoIndex) return;
+  switch (flow.app) {
+    case AppKind::kHttp:
+      http_sessions_.release(flow.app_slot);
+      break;
+    case AppKind::kTls:
+      tls_sessions_.release(flow.app_slot);
+      break;
+    case AppKind::kQuic:
+      quic_sessions_.release(flow.app_slot);
+      break;
+    default:
+      break;
+  }
+  flow.app_slot = kNoIndex;
+}
+
+void FlowProcessor::finish_flow(std::uint32_t index) {
+  Flow& flow = table_.at(index);
+  classifier_.finish(flow.classification);
+  event_flow_ = &flow;
+  if (flow.app == AppKind::kHttp) {
+    http_sessions_[flow.app_slot].finish(*this, http_counters_);
+  } else if (flow.app == AppKind::kTls) {
+    emit_tls(flow);
+  }
+  release_app(flow);
+  release_stream_buffer(flow, kClientToServer);
+  release_stream_buffer(flow, kServerToClient);
+  table_.remove(index);
+}
+
+void FlowProcessor::finish_batch(std::uint64_t FlowTableCounters::*counter) {
+  // Flows finish in flow order, not list order, so that events of flows that end together come
+  // out in the same order whichever worker held them.
+  std::sort(expiry_batch_.begin(), expiry_batch_.end(), [this](std::uint32_t x, std::uint32_t y) {
+    return table_.at(x).order < table_.at(y).order;
+  });
+  for (const std::uint32_t index : expiry_batch_) {
+    ++(table_.counters().*counter);
+    finish_flow(index);
+  }
+  expiry_batch_.clear();
+}
+
+void FlowProcessor::on_tick(const PacketContext& context) {
+  context_ = context;
+  next_sub_ = 0;
+  // One batch for all classes, so ordering by flow holds across classes too.
+  expiry_batch_.clear();
+  const std::pair<TimeoutClass, TimestampNs> classes[] = {
+      {TimeoutClass::kTcpOpen, config_.tcp_idle_timeout},
+      {TimeoutClass::kOther, config_.udp_idle_timeout},
+      {TimeoutClass::kTcpClosed, config_.tcp_closed_timeout}};
+  std::size_t idle_count = 0;
+  for (const auto& [timeout_class, timeout] : classes) {
+    for (std::uint32_t index = table_.oldest(timeout_class); index != kNoIndex;
+         index = table_.at(index).next) {
+      if (table_.at(index).last_ts + timeout > context.ts) break;
+      expiry_batch_.push_back(index);
+    }
+    if (timeout_class != TimeoutClass::kTcpClosed) idle_count = expiry_batch_.size();
+  }
+  const std::size_t total = expiry_batch_.size();
+  table_.counters().flows_expired_idle += idle_count;
+  table_.counters().flows_expired_closed += total - idle_count;
+  std::sort(expiry_batch_.begin(), expiry_batch_.end(), [this](std::uint32_t x, std::uint32_t y) {
+    return table_.at(x).order < table_.at(y).order;
+  });
+  for (const std::uint32_t index : expiry_batch_) finish_flow(index);
+  expiry_batch_.clear();
+}
+
+void FlowProcessor::finish_all(const PacketContext& context) {
+  context_ = context;
+  next_sub_ = 0;
+  expiry_batch_.clear();
+  for (int c = 0; c < kTimeoutClasses; ++c) {
+    for (std::uint32_t index = table_.oldest(static_cast<TimeoutClass>(c)); index != kNoIndex;
+         index = table_.at(index).next) {
+      expiry_batch_.push_back(index);
+    }
+  }
+  finish_batch(&FlowTableCounters::flows_flushed_at_end);
+}
+
+}  // namespace bw::flow

@@ -1,0 +1,154 @@
+// Per-worker flow stage: finds each packet's flow, orients it, follows TCP sequence numbers,
+// feeds nDPI and the protocol extractors, and turns their results into event records.
+//
+// One FlowProcessor belongs to one worker thread and is never shared. Every timeout runs on packet
+// time, and expiry happens only on capture ticks (which reach every worker at the same point of
+// the input), so the events a capture produces do not depend on how many workers there are.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "sensor/classify/ndpi_classifier.h"
+#include "sensor/common/counters.h"
+#include "sensor/decode/decoded_packet.h"
+#include "sensor/export/event_record.h"
+#include "sensor/extract/dns/dns_parser.h"
+#include "sensor/extract/http/http_parser.h"
+#include "sensor/extract/quic/quic_initial.h"
+#include "sensor/extract/tls/tls_parser.h"
+#include "sensor/flow/flow_table.h"
+#include "sensor/flow/pools.h"
+
+namespace bw::flow {
+
+struct FlowConfig {
+  std::uint32_t max_flows = 65536;  // per worker
+  TimestampNs tcp_idle_timeout = 300 * kNsPerSecond;
+  TimestampNs udp_idle_timeout = 60 * kNsPerSecond;
+  TimestampNs tcp_closed_timeout = 5 * kNsPerSecond;
+  std::uint32_t stream_buffers = 1024;
+  std::uint32_t stream_buffer_bytes = 32768;
+  std::uint32_t http_sessions = 1024;
+  std::uint32_t tls_sessions = 2048;
+  std::uint32_t quic_sessions = 512;
+  classify::ClassifierConfig classifier;
+};
+
+#define BW_FLOW_COUNTERS(X)      \
+  X(packets)                     \
+  X(bytes)                       \
+  X(tcp_retransmitted_segments)  \
+  X(tcp_sequence_gaps)           \
+  X(tcp_midstream_pickups)       \
+  X(stream_buffer_exhausted)     \
+  X(stream_buffer_overflow)      \
+  X(http_session_pool_exhausted) \
+  X(tls_session_pool_exhausted)  \
+  X(quic_session_pool_exhausted) \
+  X(tls_client_hello_unparsable) \
+  X(tls_server_hello_unparsable) \
+  X(events_http)                 \
+  X(events_dns)                  \
+  X(events_tls)                  \
+  X(events_quic)
+
+struct FlowCounters {
+  BW_DECLARE_COUNTERS(BW_FLOW_COUNTERS)
+};
+
+// Receives finished event records. The record is only valid during the call.
+class EventSink {
+ public:
+  virtual void on_event(const exporter::EventRecord& event) = 0;
+
+ protected:
+  ~EventSink() = default;
+};
+
+// Everything a worker knows about one capture item.
+struct PacketContext {
+  std::uint64_t seq = 0;  // capture sequence number, shared by packets and ticks
+  TimestampNs ts = 0;
+  std::uint16_t source_index = 0;
+};
+
+class FlowProcessor final : private extract::http::HttpTransactionSink,
+                            private extract::dns::DnsMessageSink {
+ public:
+  FlowProcessor(const FlowConfig& config, EventSink& sink);
+
+  void on_packet(const PacketContext& context, const decode::DecodedPacket& packet);
+  // Capture tick: expires flows idle past their timeout at `context.ts`.
+  void on_tick(const PacketContext& context);
+  // End of input: finishes every flow, in flow order.
+  void finish_all(const PacketContext& context);
+
+  const FlowCounters& counters() const { return counters_; }
+  const FlowTableCounters& table_counters() const { return table_.counters(); }
+  const classify::ClassifyCounters& classify_counters() const { return classifier_.counters(); }
+  const extract::http::HttpCounters& http_counters() const { return http_counters_; }
+  const extract::dns::DnsCounters& dns_counters() const { return dns_counters_; }
+  const extract::tls::TlsCounters& tls_counters() const { return tls_counters_; }
+  const extract::quic::QuicCounters& quic_counters() const { return quic_counters_; }
+  std::uint32_t active_flows() const { return table_.active(); }
+  bool classifier_ok() const { return classifier_.ok(); }
+
+ private:
+  struct TlsSession {
+    exporter::TlsHandshakeRecord record;
+    bool client_done = false;
+    bool server_done = false;
+  };
+  struct QuicSession {
+    extract::quic::QuicInitialAssembler assembler;
+    extract::QuicInitial initial;
+  };
+
+  std::uint32_t lookup_or_create(const decode::DecodedPacket& packet, std::uint64_t hash,
+                                 bool& from_client);
+  void orient_new_flow(Flow& flow, const decode::DecodedPacket& packet);
+  void on_tcp(std::uint32_t index, int direction, const decode::DecodedPacket& packet);
+  void on_udp(std::uint32_t index, int direction, const decode::DecodedPacket& packet);
+  void deliver_stream(std::uint32_t index, int direction, ByteSpan data);
+  std::size_t parse_stream(std::uint32_t index, int direction, ByteSpan data);
+  void on_stream_gap(std::uint32_t index, int direction);
+  void decide_tcp_app(Flow& flow, int direction, ByteSpan first_bytes);
+  void emit_tls(Flow& flow);
+  void finish_flow(std::uint32_t index);
+  void release_app(Flow& flow);
+  void release_stream_buffer(Flow& flow, int direction);
+  void finish_batch(std::uint64_t FlowTableCounters::*counter);
+  TimeoutClass timeout_class_of(const Flow& flow) const;
+
+  exporter::EventRecord& begin_event(const Flow& flow);
+  void commit_event(std::uint64_t FlowCounters::*counter);
+
+  void on_http_transaction(const extract::HttpTransaction& transaction) override;
+  void on_dns_message(const extract::DnsMessage& message) override;
+
+  FlowConfig config_;
+  EventSink& sink_;
+  FlowTable table_;
+  classify::NdpiClassifier classifier_;
+  StreamBufferPool stream_buffers_;
+  SlotPool<extract::http::HttpParser> http_sessions_;
+  SlotPool<TlsSession> tls_sessions_;
+  SlotPool<QuicSession> quic_sessions_;
+
+  // The item being processed, for the order keys of the events it produces.
+  PacketContext context_;
+  std::uint32_t next_sub_ = 0;
+  const Flow* event_flow_ = nullptr;
+  exporter::EventRecord scratch_event_;
+  extract::DnsMessage scratch_dns_;
+  std::vector<std::uint32_t> expiry_batch_;  // sized to the table at start
+
+  FlowCounters counters_;
+  extract::http::HttpCounters http_counters_;
+  extract::dns::DnsCounters dns_counters_;
+  extract::tls::TlsCounters tls_counters_;
+  extract::quic::QuicCounters quic_counters_;
+};
+
+}  // namespace bw::flow

@@ -1,0 +1,35 @@
+// The sensor's thread layout: one capture thread, N workers, one exporter.
+//
+//   capture --(SpscChannel<WorkItem> + PacketArena, one pair per worker)--> worker k
+//   worker k --(SpscChannel<EventRecord>)--> exporter --> EventWriters
+//
+// The capture thread reads, decodes and shards packets by a symmetric flow hash, so both
+// directions of a flow meet in one worker. Every item carries a capture sequence number; ticks
+// (expiry points) go to all workers. The exporter merges the workers' event streams by order key
+// and only releases an event once no worker can still produce an earlier one (per-worker
+// watermarks), so output is identical whatever the number of workers.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sensor/config/sensor_config.h"
+#include "sensor/export/event_encoder.h"
+#include "sensor/pipeline/run_summary.h"
+
+namespace bw::pipeline {
+
+struct ReplayResult {
+  bool ok = true;
+  std::string error;  // first problem that stopped the replay (bad file, truncation, write error)
+  RunSummary summary;
+};
+
+// Replays capture files in order through the full pipeline, writing every event to each writer.
+// A failure stops reading further input but everything already produced is still written.
+ReplayResult run_replay(const config::SensorConfig& config, const std::vector<std::string>& inputs,
+                        std::vector<std::unique_ptr<exporter::EventWriter>>& writers);
+
+}  // namespace bw::pipeline

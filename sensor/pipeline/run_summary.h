@@ -1,0 +1,67 @@
+// Counters of a whole run, gathered from every stage at the end and printed as a summary.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "sensor/classify/ndpi_classifier.h"
+#include "sensor/common/counters.h"
+#include "sensor/decode/packet_decoder.h"
+#include "sensor/flow/flow_processor.h"
+
+namespace bw::pipeline {
+
+#define BW_CAPTURE_COUNTERS(X) \
+  X(files_opened)              \
+  X(packets_read)              \
+  X(bytes_read)                \
+  X(packets_dispatched)        \
+  X(packets_not_ip)            \
+  X(packets_malformed)         \
+  X(fragments_held)            \
+  X(unsupported_linktype)      \
+  X(queue_full_waits)          \
+  X(ticks)
+
+struct CaptureCounters {
+  BW_DECLARE_COUNTERS(BW_CAPTURE_COUNTERS)
+};
+
+#define BW_EXPORT_COUNTERS(X) \
+  X(events_written)           \
+  X(events_http)              \
+  X(events_dns)               \
+  X(events_tls)               \
+  X(events_quic)              \
+  X(event_queue_full_waits)   \
+  X(write_errors)
+
+struct ExportCounters {
+  BW_DECLARE_COUNTERS(BW_EXPORT_COUNTERS)
+};
+
+struct WorkerSummary {
+  flow::FlowCounters flow;
+  flow::FlowTableCounters table;
+  classify::ClassifyCounters classify;
+  extract::http::HttpCounters http;
+  extract::dns::DnsCounters dns;
+  extract::tls::TlsCounters tls;
+  extract::quic::QuicCounters quic;
+  std::uint64_t items = 0;
+};
+
+struct RunSummary {
+  CaptureCounters capture;
+  decode::DecodeCounters decode;
+  std::vector<WorkerSummary> workers;
+  ExportCounters exporter;
+
+  WorkerSummary worker_totals() const;
+  // Prints "section.counter value" lines, non-zero counters only, in a fixed order.
+  void print(std::FILE* out) const;
+};
+
+}  // namespace bw::pipeline
