@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# End-to-end behaviour of bw-sensor on bad input and input variants: exit status, the one-line
+# error, and that events produced before a failure are kept.
+set -uo pipefail
+bin=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+failures=0
+check() {  # check DESCRIPTION CONDITION...
+  local what=$1
+  shift
+  if "$@"; then echo "ok   $what"; else echo "FAIL $what"; failures=$((failures + 1)); fi
+}
+run() {  # run EXPECTED_STATUS ARGS...: runs bw-sensor, keeps stdout/stderr in out.txt/err.txt
+  local expected=$1
+  shift
+  "$bin/bw-sensor" "$@" >out.txt 2>err.txt
+  local rc=$?
+  [ "$rc" -eq "$expected" ] || { echo "  exit $rc, expected $expected: $(tail -1 err.txt)"; return 1; }
+}
+events() { grep -c '"sequence"' "$1" || true; }
+
+"$bin/bw-gen" --profile protocols --seed 3 --out a.pcap >/dev/null
+"$bin/bw-gen" --profile demo --seed 4 --out b.pcap >/dev/null
+
+check "--help documents --read and exits 0" run 0 --help
+check "--help mentions --workers" grep -q -- '--workers' out.txt
+check "no input is a usage error" run 2
+check "unknown option is a usage error" run 2 --read a.pcap --frobnicate
+check "  ... and names the option" grep -q -- '--frobnicate' err.txt
+check "--workers 0 is a usage error" run 2 --read a.pcap --workers 0
+
+check "missing file exits 1" run 1 --read missing.pcap --json events.jsonl
+check "  ... with one line naming the file" grep -q '^bw-sensor: missing.pcap: No such file' err.txt
+
+printf 'this is not a capture file, just text\n' >notes.txt
+check "a text file exits 1" run 1 --read notes.txt
+check "  ... named as not a capture" grep -q 'notes.txt: not a pcap or pcapng capture' err.txt
+
+# pcap header with link type 147 (LINKTYPE_USER0), no packets.
+printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x93\x00\x00\x00' >user0.pcap
+check "unsupported link type exits 1" run 1 --read user0.pcap
+check "  ... naming the link type" grep -q 'user0.pcap: unsupported link type 147' err.txt
+
+printf '{"version": 1, "flow": {"max_flowz": 5}}' >bad.json
+check "unknown config field exits 2" run 2 --config bad.json --read a.pcap
+check "  ... naming the field" grep -q 'max_flowz' err.txt
+
+check "file replay" run 0 --read a.pcap --json a.jsonl --no-summary
+check "  ... produced events" test "$(events a.jsonl)" -gt 10
+check "stdin replay" run 0 --read - --json stdin.jsonl --no-summary <a.pcap
+check "  ... same events as the file (but for the source name)" \
+  cmp -s <(sed 's/"source":"a.pcap"/"source":"-"/' a.jsonl) stdin.jsonl
+
+check "b alone" run 0 --read b.pcap --json b.jsonl --no-summary
+check "two files in order" run 0 --read a.pcap b.pcap --json ab.jsonl --no-summary
+check "  ... all events of both" test "$(events ab.jsonl)" -eq $(($(events a.jsonl) + $(events b.jsonl)))
+check "a good file then a missing one exits 1" run 1 --read a.pcap missing.pcap --json partial.jsonl
+check "  ... and keeps every event of the good file" test "$(events partial.jsonl)" -eq "$(events a.jsonl)"
+
+check "binary protobuf output" run 0 --read a.pcap --pb a.pb --json a2.jsonl --no-summary
+check "  ... is non-empty and JSON unchanged" test -s a.pb
+check "  ... JSON alongside equals JSON alone" cmp -s a.jsonl a2.jsonl
+
+check "unwritable output exits 2" run 2 --read a.pcap --json /nonexistent/dir/x.jsonl
+check "  ... naming the path" grep -q '/nonexistent/dir/x.jsonl' err.txt
+
+echo "$failures failed"
+[ "$failures" -eq 0 ]
