@@ -46,25 +46,29 @@ PcapFileSource::~PcapFileSource() {
 
 std::unique_ptr<PcapFileSource> PcapFileSource::open(const std::string& path,
                                                      std::string& error) {
-  char errbuf[PCAP_ERRBUF_SIZE] = {};
-  pcap_t* pcap = nullptr;
-  if (path == "-") {
-    pcap = pcap_fopen_offline_with_tstamp_precision(stdin, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-  } else {
-    FILE* file = std::fopen(path.c_str(), "rb");
-    if (file == nullptr) {
-      error = path + ": " + std::strerror(errno);
-      return nullptr;
-    }
-    pcap = pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    if (pcap == nullptr) std::fclose(file);
+  if (path == "-") return open_stream(stdin, path, error);
+  FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    error = path + ": " + std::strerror(errno);
+    return nullptr;
   }
+  return open_stream(file, path, error);
+}
+
+std::unique_ptr<PcapFileSource> PcapFileSource::open_stream(std::FILE* stream,
+                                                            const std::string& name,
+                                                            std::string& error) {
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  // libpcap owns the stream from here on, and closes it in pcap_close (stdin included).
+  pcap_t* pcap =
+      pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_NANO, errbuf);
   if (pcap == nullptr) {
-    error = describe_open_failure(path == "-" ? std::string("<stdin>") : path, errbuf);
+    if (stream != stdin) std::fclose(stream);
+    error = describe_open_failure(name == "-" ? std::string("<stdin>") : name, errbuf);
     return nullptr;
   }
   auto* handle = new Handle{pcap};
-  return std::unique_ptr<PcapFileSource>(new PcapFileSource(path, handle));
+  return std::unique_ptr<PcapFileSource>(new PcapFileSource(name, handle));
 }
 
 ReadStatus PcapFileSource::next(RawPacket& out) {

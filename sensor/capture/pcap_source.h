@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -29,6 +30,9 @@ class PcapFileSource {
 
   // Returns nullptr and a one-line reason naming the file when it cannot be opened as a capture.
   static std::unique_ptr<PcapFileSource> open(const std::string& path, std::string& error);
+  // Reads an already open stream (taking ownership of it); `name` is used in messages.
+  static std::unique_ptr<PcapFileSource> open_stream(std::FILE* stream, const std::string& name,
+                                                     std::string& error);
 
   const std::string& path() const { return path_; }
   std::uint32_t linktype() const { return linktype_; }

@@ -16,7 +16,49 @@ namespace {
 
 namespace pb = beaconwatch::v1;
 
-std::string text(std::string_view view) { return std::string(view); }
+// Length of the valid UTF-8 sequence starting at s[i], or 0 when the bytes there are not one.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char lead = byte(i);
+  std::size_t length = 0;
+  std::uint32_t min = 0;
+  if (lead < 0x80) return 1;
+  if ((lead & 0xe0) == 0xc0) length = 2, min = 0x80;
+  else if ((lead & 0xf0) == 0xe0) length = 3, min = 0x800;
+  else if ((lead & 0xf8) == 0xf0) length = 4, min = 0x10000;
+  else return 0;
+  if (i + length > s.size()) return 0;
+  std::uint32_t code = lead & (0x7f >> length);
+  for (std::size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xc0) != 0x80) return 0;
+    code = (code << 6) | (byte(i + k) & 0x3f);
+  }
+  const bool surrogate = code >= 0xd800 && code <= 0xdfff;
+  return (code < min || code > 0x10ffff || surrogate) ? 0 : length;
+}
+
+// Protobuf strings must be UTF-8, but packet fields are whatever a sender put there. Valid text
+// passes unchanged; each byte that is not part of valid UTF-8 becomes the four characters \xNN,
+// so the evidence is kept and the event still serialises.
+std::string text(std::string_view view) {
+  std::string out;
+  out.reserve(view.size());
+  for (std::size_t i = 0; i < view.size();) {
+    const std::size_t n = utf8_sequence_length(view, i);
+    if (n == 0) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      const auto b = static_cast<unsigned char>(view[i]);
+      out.append("\\x");
+      out.push_back(kHex[b >> 4]);
+      out.push_back(kHex[b & 15]);
+      i += 1;
+    } else {
+      out.append(view.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
 
 template <std::size_t N>
 void note_truncated(const FixedString<N>& field, const char* name, pb::HttpRequest& out) {

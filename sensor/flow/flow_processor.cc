@@ -14,8 +14,25 @@ constexpr std::uint8_t kRst = 0x04;
 constexpr std::uint8_t kAck = 0x10;
 constexpr int kClientToServer = 0;
 constexpr int kServerToClient = 1;
+constexpr std::uint64_t kUdpDecisionDatagrams = 4;
 
 bool is_dns_port(std::uint16_t port) { return port == 53 || port == 5353 || port == 5355; }
+
+// Ports that identify the server side of a flow seen without its handshake: the system range and
+// the few registered ports beacon-relevant traffic uses above it.
+bool is_service_port(std::uint16_t port) {
+  switch (port) {
+    case 1900:  // SSDP
+    case 3478:  // STUN
+    case 5353:  // mDNS
+    case 5355:  // LLMNR
+    case 8080:
+    case 8443:
+      return true;
+    default:
+      return port < 1024;
+  }
+}
 
 }  // namespace
 
@@ -36,12 +53,12 @@ FlowProcessor::FlowProcessor(const FlowConfig& config, EventSink& sink)
 
 void FlowProcessor::orient_new_flow(Flow& flow, const decode::DecodedPacket& packet) {
   // The SYN's sender is the client; a SYN-ACK's receiver is. Without a handshake, a packet from a
-  // well-known port to an ephemeral one is taken as the server's; otherwise the first sender is
-  // the client.
+  // service port to another port is taken as the server's (a DNS or LLMNR response seen without
+  // its query); otherwise the first sender is the client.
   bool sender_is_client = true;
   if (packet.ip_protocol == kTcp && (packet.tcp_flags & kSyn) != 0) {
     sender_is_client = (packet.tcp_flags & kAck) == 0;
-  } else if (packet.src_port < 1024 && packet.dst_port >= 1024) {
+  } else if (is_service_port(packet.src_port) && !is_service_port(packet.dst_port)) {
     sender_is_client = false;
   }
   if (sender_is_client) {
@@ -97,6 +114,7 @@ void FlowProcessor::on_packet(const PacketContext& context, const decode::Decode
   {
     Flow& flow = table_.at(index);
     flow.last_ts = context.ts;
+    flow.encapsulation |= packet.encapsulation;  // e.g. only the fragmented response was cut
     ++flow.packets[direction];
     flow.bytes[direction] += packet.datagram.size();
     ++counters_.packets;
@@ -336,7 +354,8 @@ void FlowProcessor::on_udp(std::uint32_t index, int direction,
         quic_sessions_[flow.app_slot].assembler.reset();
         quic_sessions_[flow.app_slot].initial = extract::QuicInitial{};
       }
-    } else if (direction == kClientToServer) {
+    } else if (direction == kClientToServer && flow.packets[kClientToServer] >= kUdpDecisionDatagrams) {
+      // A client's 0-RTT or a reordered datagram may precede its Initial: decide after a few.
       flow.app = AppKind::kNone;
     }
   }

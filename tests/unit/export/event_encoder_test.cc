@@ -83,6 +83,17 @@ TEST(EventEncoder, TruncatedFieldsAreNamed) {
   EXPECT_EQ(event.http().request().uri().size(), 2048u);
 }
 
+TEST(EventEncoder, InvalidUtf8IsEscapedAndValidUtf8Kept) {
+  EventRecord record = pixel_fetch();
+  auto& http = std::get<extract::HttpTransaction>(record.body);
+  http.request.user_agent.assign("caf\xc3\xa9 \xff\xc3");  // valid "é", then two stray bytes
+  beaconwatch::v1::Event event;
+  encode_event(record, 1, EncoderContext{"s", {}}, event);
+  EXPECT_EQ(event.http().request().user_agent(), "caf\xc3\xa9 \\xff\\xc3");
+  std::string json;
+  EXPECT_TRUE(event_to_json_line(event, json));
+}
+
 TEST(EventEncoder, DelimitedProtobufRoundTrips) {
   const std::string path = ::testing::TempDir() + "bw_events.pb";
   std::string error;

@@ -1,0 +1,100 @@
+// The data path must not touch the heap: decoding every frame and running every packet through
+// the flow stage (nDPI aside, which allocates with malloc inside the C library) is checked to make
+// zero calls to operator new after start-up.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <new>
+
+#include "sensor/capture/pcap_source.h"
+#include "sensor/decode/packet_decoder.h"
+#include "sensor/flow/flow_processor.h"
+#include "tools/generator/generator.h"
+
+namespace {
+thread_local bool counting = false;
+std::atomic<std::uint64_t> allocations{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+  if (counting) allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace bw {
+namespace {
+
+class CountingSink final : public flow::EventSink {
+ public:
+  void on_event(const exporter::EventRecord&) override { ++events; }
+  std::uint64_t events = 0;
+};
+
+struct Frame {
+  std::vector<std::uint8_t> bytes;
+  TimestampNs ts;
+};
+
+std::vector<Frame> generated_frames(std::uint32_t& linktype) {
+  gen::GeneratorOptions options;
+  options.profile = "demo";
+  options.seed = 99;
+  std::vector<std::uint8_t> capture;
+  std::vector<gen::GroundTruth> truth;
+  std::string error;
+  EXPECT_TRUE(gen::generate(options, capture, truth, error)) << error;
+  const std::string path = ::testing::TempDir() + "bw_noalloc.pcap";
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(capture.data()), static_cast<std::streamsize>(capture.size()));
+  auto source = capture::PcapFileSource::open(path, error);
+  EXPECT_TRUE(source) << error;
+  std::vector<Frame> frames;
+  if (!source) return frames;
+  linktype = source->linktype();
+  capture::RawPacket raw;
+  while (source->next(raw) == capture::ReadStatus::kPacket) {
+    frames.push_back({{raw.data.begin(), raw.data.end()}, raw.ts});
+  }
+  return frames;
+}
+
+TEST(NoAllocation, DecoderAndFlowStageDoNotAllocatePerPacket) {
+  std::uint32_t linktype = 0;
+  const std::vector<Frame> frames = generated_frames(linktype);
+  ASSERT_GT(frames.size(), 1000u);
+
+  decode::PacketDecoder decoder;
+  CountingSink sink;
+  flow::FlowConfig config;
+  config.max_flows = 4096;
+  flow::FlowProcessor processor(config, sink);
+  decode::DecodedPacket packet;
+  std::uint64_t seq = 0;
+  TimestampNs next_tick = frames.front().ts + kNsPerSecond;
+
+  counting = true;
+  for (const Frame& frame : frames) {
+    if (frame.ts >= next_tick) {
+      processor.on_tick({++seq, frame.ts, 0});
+      decoder.expire(frame.ts);
+      next_tick = frame.ts + kNsPerSecond;
+    }
+    if (decoder.decode(linktype, frame.bytes, frame.ts, packet) == decode::DecodeResult::kOk) {
+      processor.on_packet({++seq, frame.ts, 0}, packet);
+    }
+  }
+  processor.finish_all({++seq, frames.back().ts, 0});
+  counting = false;
+
+  EXPECT_EQ(allocations.load(), 0u);
+  EXPECT_GT(sink.events, 100u);
+  EXPECT_GT(processor.counters().packets, 1000u);
+}
+
+}  // namespace
+}  // namespace bw
