@@ -30,7 +30,37 @@ std::array<std::uint8_t, N> digest(const EVP_MD* md, ByteSpan data) {
 
 int as_int(std::size_t n) { return static_cast<int>(n); }
 
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
 }  // namespace
+
+namespace detail {
+
+void* digest_begin(DigestKind kind) {
+  // One context per algorithm and thread, so an MD5 and a SHA-256 stream can be open together.
+  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> md5_ctx(EVP_MD_CTX_new());
+  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> sha256_ctx(EVP_MD_CTX_new());
+  EVP_MD_CTX* ctx = kind == DigestKind::kMd5 ? md5_ctx.get() : sha256_ctx.get();
+  if (ctx == nullptr) return nullptr;
+  const EVP_MD* md = kind == DigestKind::kMd5 ? EVP_md5() : EVP_sha256();
+  if (EVP_DigestInit_ex(ctx, md, nullptr) != 1) return nullptr;
+  return ctx;
+}
+
+void digest_update(void* context, ByteSpan data) {
+  if (context == nullptr || data.empty()) return;
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(context), data.data(), data.size());
+}
+
+void digest_finish(void* context, std::uint8_t* out) {
+  if (context == nullptr) return;
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(context), out, &len);
+}
+
+}  // namespace detail
 
 Md5Digest md5(ByteSpan data) { return digest<16>(EVP_md5(), data); }
 Sha1Digest sha1(ByteSpan data) { return digest<20>(EVP_sha1(), data); }

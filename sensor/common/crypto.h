@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include "sensor/common/bytes.h"
 
@@ -20,6 +21,40 @@ using Sha256Digest = std::array<std::uint8_t, 32>;
 Md5Digest md5(ByteSpan data);
 Sha1Digest sha1(ByteSpan data);
 Sha256Digest sha256(ByteSpan data);
+
+namespace detail {
+enum class DigestKind : std::uint8_t { kMd5, kSha256 };
+void* digest_begin(DigestKind kind);
+void digest_update(void* context, ByteSpan data);
+void digest_finish(void* context, std::uint8_t* out);
+}  // namespace detail
+
+// Incremental digest for fingerprints assembled piece by piece (JA3, JA4), so no buffer has to
+// hold the whole input. The context is the thread's own, reused across calls because creating one
+// allocates: at most one stream per algorithm may be alive on a thread at a time.
+template <detail::DigestKind Kind, std::size_t N>
+class DigestStream {
+ public:
+  DigestStream() : context_(detail::digest_begin(Kind)) {}
+  DigestStream(const DigestStream&) = delete;
+  DigestStream& operator=(const DigestStream&) = delete;
+
+  void update(ByteSpan data) { detail::digest_update(context_, data); }
+  void update(std::string_view text) {
+    update(ByteSpan(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+  }
+  std::array<std::uint8_t, N> finish() {
+    std::array<std::uint8_t, N> out{};
+    detail::digest_finish(context_, out.data());
+    return out;
+  }
+
+ private:
+  void* context_;
+};
+
+using Md5Stream = DigestStream<detail::DigestKind::kMd5, 16>;
+using Sha256Stream = DigestStream<detail::DigestKind::kSha256, 32>;
 
 // HMAC-SHA256 based HKDF (RFC 5869).
 Sha256Digest hkdf_extract_sha256(ByteSpan salt, ByteSpan input_key_material);
