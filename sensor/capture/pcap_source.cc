@@ -44,8 +44,7 @@ PcapFileSource::~PcapFileSource() {
   }
 }
 
-std::unique_ptr<PcapFileSource> PcapFileSource::open(const std::string& path,
-                                                     std::string& error) {
+std::unique_ptr<PcapFileSource> PcapFileSource::open(const std::string& path, std::string& error) {
   if (path == "-") return open_stream(stdin, path, error);
   FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {

@@ -16,14 +16,14 @@
 #define BW_COUNTER_ADD(name) name += other.name;
 
 // Declares the fields plus for_each(visitor) and operator+= over the list.
-#define BW_DECLARE_COUNTERS(LIST)                  \
-  LIST(BW_COUNTER_FIELD)                           \
-  template <typename Visitor>                      \
-  void for_each(Visitor&& visitor) const {         \
-    LIST(BW_COUNTER_VISIT)                         \
-  }                                                \
-  template <typename Self>                         \
-  Self& add_from(const Self& other) {              \
-    LIST(BW_COUNTER_ADD)                           \
-    return *static_cast<Self*>(this);              \
+#define BW_DECLARE_COUNTERS(LIST)          \
+  LIST(BW_COUNTER_FIELD)                   \
+  template <typename Visitor>              \
+  void for_each(Visitor&& visitor) const { \
+    LIST(BW_COUNTER_VISIT)                 \
+  }                                        \
+  template <typename Self>                 \
+  Self& add_from(const Self& other) {      \
+    LIST(BW_COUNTER_ADD)                   \
+    return *static_cast<Self*>(this);      \
   }

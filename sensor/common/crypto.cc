@@ -28,7 +28,9 @@ std::array<std::uint8_t, N> digest(const EVP_MD* md, ByteSpan data) {
   return out;
 }
 
-int as_int(std::size_t n) { return static_cast<int>(n); }
+int as_int(std::size_t n) {
+  return static_cast<int>(n);
+}
 
 struct MdCtxDeleter {
   void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
@@ -62,9 +64,15 @@ void digest_finish(void* context, std::uint8_t* out) {
 
 }  // namespace detail
 
-Md5Digest md5(ByteSpan data) { return digest<16>(EVP_md5(), data); }
-Sha1Digest sha1(ByteSpan data) { return digest<20>(EVP_sha1(), data); }
-Sha256Digest sha256(ByteSpan data) { return digest<32>(EVP_sha256(), data); }
+Md5Digest md5(ByteSpan data) {
+  return digest<16>(EVP_md5(), data);
+}
+Sha1Digest sha1(ByteSpan data) {
+  return digest<20>(EVP_sha1(), data);
+}
+Sha256Digest sha256(ByteSpan data) {
+  return digest<32>(EVP_sha256(), data);
+}
 
 Sha256Digest hkdf_extract_sha256(ByteSpan salt, ByteSpan input_key_material) {
   // HKDF-Extract is HMAC(salt, IKM) by definition (RFC 5869 section 2.2).

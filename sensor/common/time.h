@@ -9,6 +9,8 @@ namespace bw {
 using TimestampNs = std::int64_t;
 
 constexpr TimestampNs kNsPerSecond = 1'000'000'000;
-constexpr TimestampNs seconds_to_ns(double s) { return static_cast<TimestampNs>(s * 1e9); }
+constexpr TimestampNs seconds_to_ns(double s) {
+  return static_cast<TimestampNs>(s * 1e9);
+}
 
 }  // namespace bw

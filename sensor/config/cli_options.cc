@@ -16,7 +16,9 @@ bool parse_count(std::string_view text, std::uint32_t low, std::uint32_t high, s
   return true;
 }
 
-bool is_option(std::string_view arg) { return arg.size() > 1 && arg[0] == '-'; }
+bool is_option(std::string_view arg) {
+  return arg.size() > 1 && arg[0] == '-';
+}
 
 }  // namespace
 

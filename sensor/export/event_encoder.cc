@@ -23,10 +23,14 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   std::size_t length = 0;
   std::uint32_t min = 0;
   if (lead < 0x80) return 1;
-  if ((lead & 0xe0) == 0xc0) length = 2, min = 0x80;
-  else if ((lead & 0xf0) == 0xe0) length = 3, min = 0x800;
-  else if ((lead & 0xf8) == 0xf0) length = 4, min = 0x10000;
-  else return 0;
+  if ((lead & 0xe0) == 0xc0)
+    length = 2, min = 0x80;
+  else if ((lead & 0xf0) == 0xe0)
+    length = 3, min = 0x800;
+  else if ((lead & 0xf8) == 0xf0)
+    length = 4, min = 0x10000;
+  else
+    return 0;
   if (i + length > s.size()) return 0;
   std::uint32_t code = lead & (0x7f >> length);
   for (std::size_t k = 1; k < length; ++k) {
@@ -74,11 +78,16 @@ void encode_flow(const FlowInfo& flow, pb::FlowKey& out) {
   if (flow.protocol == 17) out.set_transport(pb::TRANSPORT_UDP);
   out.set_vlan_id(flow.vlan_id);
   static constexpr std::pair<std::uint32_t, const char*> kNames[] = {
-      {decode::kEncapVlan, "vlan"},       {decode::kEncapQinQ, "qinq"},
-      {decode::kEncapMpls, "mpls"},       {decode::kEncapPppoe, "pppoe"},
-      {decode::kEncapGre, "gre"},         {decode::kEncapErspan, "erspan"},
-      {decode::kEncapVxlan, "vxlan"},     {decode::kEncapGeneve, "geneve"},
-      {decode::kEncapIpInIp, "ip-in-ip"}, {decode::kEncapTeredo, "teredo"},
+      {decode::kEncapVlan, "vlan"},
+      {decode::kEncapQinQ, "qinq"},
+      {decode::kEncapMpls, "mpls"},
+      {decode::kEncapPppoe, "pppoe"},
+      {decode::kEncapGre, "gre"},
+      {decode::kEncapErspan, "erspan"},
+      {decode::kEncapVxlan, "vxlan"},
+      {decode::kEncapGeneve, "geneve"},
+      {decode::kEncapIpInIp, "ip-in-ip"},
+      {decode::kEncapTeredo, "teredo"},
       {decode::kEncapFragmented, "ip-fragments"}};
   for (const auto& [bit, name] : kNames) {
     if ((flow.encapsulation & bit) != 0) out.add_encapsulation(name);
@@ -130,8 +139,10 @@ void encode_client_hello(const extract::TlsClientHello& in, pb::TlsClientHello& 
   out.set_record_version(in.record_version);
   out.set_legacy_version(in.legacy_version);
   out.set_sni(text(in.sni));
-  for (const auto& protocol : in.alpn) out.add_alpn(text(protocol));
-  for (const std::uint16_t version : in.supported_versions) out.add_supported_versions(version);
+  for (const auto& protocol : in.alpn)
+    out.add_alpn(text(protocol));
+  for (const std::uint16_t version : in.supported_versions)
+    out.add_supported_versions(version);
   out.set_cipher_count(in.cipher_count);
   out.set_extension_count(in.extension_count);
   out.set_ech(in.ech_present);
@@ -153,7 +164,7 @@ void encode_server_hello(const extract::TlsServerHello& in, pb::TlsServerHello& 
 void encode_dns(const extract::DnsMessage& in, pb::DnsMessage& out) {
   out.set_flavor(static_cast<pb::DnsFlavor>(static_cast<int>(in.flavor)));
   out.set_transport(in.transport == extract::DnsTransport::kTcp ? pb::TRANSPORT_TCP
-                                                                 : pb::TRANSPORT_UDP);
+                                                                : pb::TRANSPORT_UDP);
   out.set_id(in.id);
   out.set_is_response(in.is_response);
   out.set_opcode(in.opcode);
@@ -250,8 +261,7 @@ class DelimitedProtobufWriter final : public FileWriter {
     bytes_.clear();
     const std::size_t size = event.ByteSizeLong();
     std::uint8_t prefix[10];
-    std::uint8_t* end =
-        google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(size, prefix);
+    std::uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(size, prefix);
     bytes_.resize(size);
     event.SerializeWithCachedSizesToArray(reinterpret_cast<std::uint8_t*>(bytes_.data()));
     return put(prefix, static_cast<std::size_t>(end - prefix)) && put(bytes_.data(), size);
@@ -261,8 +271,7 @@ class DelimitedProtobufWriter final : public FileWriter {
   std::string bytes_;
 };
 
-std::FILE* open_output(const std::string& path, const char* mode, bool& owned,
-                       std::string& error) {
+std::FILE* open_output(const std::string& path, const char* mode, bool& owned, std::string& error) {
   if (path == "-") {
     owned = false;
     return stdout;

@@ -64,7 +64,7 @@ struct DnsAnswer {
   FixedString<256> name;
   std::uint16_t type = 0;  // 1 A, 28 AAAA, 5 CNAME
   std::uint32_t ttl = 0;
-  FixedString<256> data;   // address text for A/AAAA, target name for CNAME
+  FixedString<256> data;  // address text for A/AAAA, target name for CNAME
 };
 
 struct DnsMessage {
@@ -78,7 +78,7 @@ struct DnsMessage {
   std::uint16_t query_type = 0;
   std::uint16_t query_class = 0;
   std::uint16_t question_count = 0;
-  std::uint16_t answer_count = 0;  // as declared in the header
+  std::uint16_t answer_count = 0;      // as declared in the header
   FixedVector<DnsAnswer, 12> answers;  // A, AAAA and CNAME answers, in message order
 };
 

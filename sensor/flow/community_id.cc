@@ -15,9 +15,14 @@ constexpr std::uint8_t kIcmpv6 = 58;
 bool icmp_counterpart(std::uint8_t protocol, std::uint16_t type, std::uint16_t& counterpart) {
   static constexpr std::array<std::pair<std::uint8_t, std::uint8_t>, 7> kIcmp4 = {
       {{8, 0}, {0, 8}, {13, 14}, {14, 13}, {15, 16}, {16, 15}, {17, 18}}};
-  static constexpr std::array<std::pair<std::uint8_t, std::uint8_t>, 8> kIcmp6 = {
-      {{128, 129}, {129, 128}, {133, 134}, {134, 133}, {135, 136}, {136, 135}, {130, 131},
-       {131, 130}}};
+  static constexpr std::array<std::pair<std::uint8_t, std::uint8_t>, 8> kIcmp6 = {{{128, 129},
+                                                                                   {129, 128},
+                                                                                   {133, 134},
+                                                                                   {134, 133},
+                                                                                   {135, 136},
+                                                                                   {136, 135},
+                                                                                   {130, 131},
+                                                                                   {131, 130}}};
   auto find = [&](const auto& table) {
     for (const auto& [from, to] : table) {
       if (from == type) {
@@ -42,8 +47,8 @@ void base64(const std::uint8_t* data, std::size_t size, CommunityId& out) {
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::size_t i = 0;
   for (; i + 3 <= size; i += 3) {
-    const std::uint32_t v = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) |
-                            data[i + 2];
+    const std::uint32_t v =
+        (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
     out.push_back(kAlphabet[(v >> 18) & 63]);
     out.push_back(kAlphabet[(v >> 12) & 63]);
     out.push_back(kAlphabet[(v >> 6) & 63]);
@@ -91,12 +96,14 @@ CommunityId community_id_v1(const IpAddress& src, std::uint16_t src_port, const 
   std::size_t n = 0;
   buf[n++] = static_cast<std::uint8_t>(seed >> 8);
   buf[n++] = static_cast<std::uint8_t>(seed);
-  for (std::size_t i = 0; i < ip1->length(); ++i) buf[n++] = ip1->bytes[i];
-  for (std::size_t i = 0; i < ip2->length(); ++i) buf[n++] = ip2->bytes[i];
+  for (std::size_t i = 0; i < ip1->length(); ++i)
+    buf[n++] = ip1->bytes[i];
+  for (std::size_t i = 0; i < ip2->length(); ++i)
+    buf[n++] = ip2->bytes[i];
   buf[n++] = protocol;
   buf[n++] = 0;
-  const bool has_ports = protocol == 6 || protocol == 17 || protocol == 132 ||
-                         protocol == kIcmp || protocol == kIcmpv6;
+  const bool has_ports = protocol == 6 || protocol == 17 || protocol == 132 || protocol == kIcmp ||
+                         protocol == kIcmpv6;
   if (has_ports) {
     buf[n++] = static_cast<std::uint8_t>(port1 >> 8);
     buf[n++] = static_cast<std::uint8_t>(port1);

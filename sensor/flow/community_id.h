@@ -13,7 +13,6 @@ namespace bw::flow {
 using CommunityId = FixedString<32>;
 
 CommunityId community_id_v1(const IpAddress& src, std::uint16_t src_port, const IpAddress& dst,
-                            std::uint16_t dst_port, std::uint8_t protocol,
-                            std::uint16_t seed = 0);
+                            std::uint16_t dst_port, std::uint8_t protocol, std::uint16_t seed = 0);
 
 }  // namespace bw::flow

@@ -16,7 +16,9 @@ constexpr int kClientToServer = 0;
 constexpr int kServerToClient = 1;
 constexpr std::uint64_t kUdpDecisionDatagrams = 4;
 
-bool is_dns_port(std::uint16_t port) { return port == 53 || port == 5353 || port == 5355; }
+bool is_dns_port(std::uint16_t port) {
+  return port == 53 || port == 5353 || port == 5355;
+}
 
 // Ports that identify the server side of a flow seen without its handshake: the system range and
 // the few registered ports beacon-relevant traffic uses above it.
@@ -272,7 +274,8 @@ std::size_t FlowProcessor::parse_stream(std::uint32_t index, int direction, Byte
                  : parser.on_server_bytes(data, context_.ts, *this, http_counters_);
     }
     case AppKind::kDnsTcp: {
-      const extract::DnsFlavor flavor = extract::dns::flavor_for_ports(flow.client_port, flow.server_port);
+      const extract::DnsFlavor flavor =
+          extract::dns::flavor_for_ports(flow.client_port, flow.server_port);
       return extract::dns::consume_tcp_stream(data, flavor, *this, scratch_dns_, dns_counters_);
     }
     case AppKind::kTls: {
@@ -283,7 +286,7 @@ std::size_t FlowProcessor::parse_stream(std::uint32_t index, int direction, Byte
       if (direction == kClientToServer) {
         if (session.client_done) return data.size();
         status = extract::tls::parse_client_hello_stream(data, session.record.client_hello,
-                                                          tls_counters_);
+                                                         tls_counters_);
         if (status == extract::tls::TlsStatus::kNeedMore) return 0;
         session.client_done = true;
         session.record.has_client_hello = status == extract::tls::TlsStatus::kComplete;
@@ -291,7 +294,7 @@ std::size_t FlowProcessor::parse_stream(std::uint32_t index, int direction, Byte
       } else {
         if (session.server_done) return data.size();
         status = extract::tls::parse_server_hello_stream(data, session.record.server_hello,
-                                                          tls_counters_);
+                                                         tls_counters_);
         if (status == extract::tls::TlsStatus::kNeedMore) return 0;
         session.server_done = true;
         session.record.has_server_hello = status == extract::tls::TlsStatus::kComplete;
@@ -354,7 +357,8 @@ void FlowProcessor::on_udp(std::uint32_t index, int direction,
         quic_sessions_[flow.app_slot].assembler.reset();
         quic_sessions_[flow.app_slot].initial = extract::QuicInitial{};
       }
-    } else if (direction == kClientToServer && flow.packets[kClientToServer] >= kUdpDecisionDatagrams) {
+    } else if (direction == kClientToServer &&
+               flow.packets[kClientToServer] >= kUdpDecisionDatagrams) {
       // A client's 0-RTT or a reordered datagram may precede its Initial: decide after a few.
       flow.app = AppKind::kNone;
     }
@@ -502,7 +506,8 @@ void FlowProcessor::on_tick(const PacketContext& context) {
   std::sort(expiry_batch_.begin(), expiry_batch_.end(), [this](std::uint32_t x, std::uint32_t y) {
     return table_.at(x).order < table_.at(y).order;
   });
-  for (const std::uint32_t index : expiry_batch_) finish_flow(index);
+  for (const std::uint32_t index : expiry_batch_)
+    finish_flow(index);
   expiry_batch_.clear();
 }
 

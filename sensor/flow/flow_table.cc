@@ -16,7 +16,9 @@ std::uint64_t mix64(std::uint64_t x) {
   return x;
 }
 
-std::uint32_t tag_of(std::uint64_t hash) { return static_cast<std::uint32_t>(hash >> 32) | 1u; }
+std::uint32_t tag_of(std::uint64_t hash) {
+  return static_cast<std::uint32_t>(hash >> 32) | 1u;
+}
 
 }  // namespace
 
@@ -43,7 +45,8 @@ FlowTable::FlowTable(std::uint32_t capacity) {
   slots_.resize(slots);
   slot_mask_ = slots - 1;
   free_.reserve(capacity);
-  for (std::uint32_t i = capacity; i > 0; --i) free_.push_back(i - 1);
+  for (std::uint32_t i = capacity; i > 0; --i)
+    free_.push_back(i - 1);
 }
 
 std::uint32_t FlowTable::find(const FlowKey& key, std::uint64_t hash) const {
@@ -64,7 +67,8 @@ std::uint32_t FlowTable::insert(const FlowKey& key, std::uint64_t hash) {
   flow.in_use = true;
   hashes_[index] = hash;
   std::size_t s = hash & slot_mask_;
-  while (slots_[s].index != kNoIndex) s = (s + 1) & slot_mask_;
+  while (slots_[s].index != kNoIndex)
+    s = (s + 1) & slot_mask_;
   slots_[s] = Slot{tag_of(hash), index};
   ++active_;
   ++counters_.flows_created;

@@ -53,9 +53,9 @@ struct Flow {
 
   classify::FlowClassification classification;
   AppKind app = AppKind::kUndecided;
-  std::uint32_t app_slot = kNoIndex;            // index into the pool for `app`
+  std::uint32_t app_slot = kNoIndex;                      // index into the pool for `app`
   std::uint32_t stream_buffer[2] = {kNoIndex, kNoIndex};  // pending bytes per direction
-  bool stream_broken[2] = {false, false};       // a gap made the direction unparseable
+  bool stream_broken[2] = {false, false};                 // a gap made the direction unparseable
 
   // Intrusive list links (entry indices) and hash bookkeeping.
   std::uint32_t prev = kNoIndex;

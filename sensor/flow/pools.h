@@ -16,7 +16,8 @@ class SlotPool {
 
   explicit SlotPool(std::uint32_t capacity) : slots_(capacity) {
     free_.reserve(capacity);
-    for (std::uint32_t i = capacity; i > 0; --i) free_.push_back(i - 1);
+    for (std::uint32_t i = capacity; i > 0; --i)
+      free_.push_back(i - 1);
   }
   // kNone when exhausted.
   std::uint32_t acquire() {
@@ -44,7 +45,8 @@ class StreamBufferPool {
   StreamBufferPool(std::uint32_t count, std::uint32_t buffer_bytes)
       : buffer_bytes_(buffer_bytes), storage_(std::size_t{count} * buffer_bytes), sizes_(count) {
     free_.reserve(count);
-    for (std::uint32_t i = count; i > 0; --i) free_.push_back(i - 1);
+    for (std::uint32_t i = count; i > 0; --i)
+      free_.push_back(i - 1);
   }
   std::uint32_t acquire() {
     if (free_.empty()) return kNone;

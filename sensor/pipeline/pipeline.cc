@@ -194,11 +194,20 @@ class Exporter {
     exporter::encode_event(record, sequence_, context_, event_);
     ++counters_.events_written;
     switch (record.body.index()) {
-      case 0: ++counters_.events_http; break;
-      case 1: ++counters_.events_dns; break;
-      case 2: ++counters_.events_tls; break;
-      case 3: ++counters_.events_quic; break;
-      default: break;
+      case 0:
+        ++counters_.events_http;
+        break;
+      case 1:
+        ++counters_.events_dns;
+        break;
+      case 2:
+        ++counters_.events_tls;
+        break;
+      case 3:
+        ++counters_.events_quic;
+        break;
+      default:
+        break;
     }
     for (auto& writer : writers_) {
       if (!writer->write(event_)) note_write_error(*writer);
@@ -221,15 +230,24 @@ class Exporter {
 
 const char* linktype_name(std::uint32_t linktype) {
   switch (linktype) {
-    case 0: return "NULL";
-    case 1: return "ETHERNET";
-    case 9: return "PPP";
-    case 101: return "RAW";
-    case 104: return "C_HDLC";
-    case 113: return "LINUX_SLL";
-    case 239: return "NFLOG";
-    case 276: return "LINUX_SLL2";
-    default: return "unknown";
+    case 0:
+      return "NULL";
+    case 1:
+      return "ETHERNET";
+    case 9:
+      return "PPP";
+    case 101:
+      return "RAW";
+    case 104:
+      return "C_HDLC";
+    case 113:
+      return "LINUX_SLL";
+    case 239:
+      return "NFLOG";
+    case 276:
+      return "LINUX_SLL2";
+    default:
+      return "unknown";
   }
 }
 
@@ -309,7 +327,8 @@ class CaptureLoop {
     item.kind = kind;
     item.seq = ++seq_;
     item.ts = ts;
-    for (auto& lane : lanes_) push(*lane, item);
+    for (auto& lane : lanes_)
+      push(*lane, item);
     dispatched_.store(seq_, std::memory_order_release);
   }
 
@@ -383,17 +402,20 @@ ReplayResult run_replay(const config::SensorConfig& config, const std::vector<st
   }
 
   exporter::EncoderContext context{config.sensor_id, {}};
-  for (const std::string& input : inputs) context.source_names.push_back(input);
+  for (const std::string& input : inputs)
+    context.source_names.push_back(input);
   Exporter exporter(lanes, writers, context);
 
   std::vector<std::thread> threads;
-  for (auto& worker : workers) threads.emplace_back([&worker] { worker->run(); });
+  for (auto& worker : workers)
+    threads.emplace_back([&worker] { worker->run(); });
   std::thread exporter_thread([&exporter] { exporter.run(); });
 
   CaptureLoop capture(config, lanes, dispatched);
   result.ok = capture.run(inputs, result.error);
 
-  for (auto& thread : threads) thread.join();
+  for (auto& thread : threads)
+    thread.join();
   exporter_thread.join();
 
   result.summary.capture = capture.counters();

@@ -7,11 +7,10 @@
 #pragma once
 
 #include <atomic>
+#include <boost/lockfree/spsc_queue.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <new>
-
-#include <boost/lockfree/spsc_queue.hpp>
 
 namespace bw::pipeline {
 

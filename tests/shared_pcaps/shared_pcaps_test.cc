@@ -50,7 +50,8 @@ struct Tsv {
     for (const auto& row : rows) {
       if (row.empty() || row[0] != file) continue;
       std::map<std::string, std::string> m;
-      for (std::size_t i = 0; i < header.size(); ++i) m[header[i]] = i < row.size() ? row[i] : "";
+      for (std::size_t i = 0; i < header.size(); ++i)
+        m[header[i]] = i < row.size() ? row[i] : "";
       out.push_back(std::move(m));
     }
     return out;
@@ -66,7 +67,8 @@ Tsv read_tsv(const fs::path& path) {
     std::vector<std::string> fields;
     std::stringstream ss(line);
     std::string field;
-    while (std::getline(ss, field, '\t')) fields.push_back(field);
+    while (std::getline(ss, field, '\t'))
+      fields.push_back(field);
     if (!line.empty() && line.back() == '\t') fields.emplace_back();
     if (first) {
       tsv.header = std::move(fields);
@@ -111,7 +113,8 @@ class SharedPcaps : public ::testing::Test {
   }
   std::vector<std::string> files() const {
     std::vector<std::string> out;
-    for (const auto& row : expected_.rows) out.push_back(row[0]);
+    for (const auto& row : expected_.rows)
+      out.push_back(row[0]);
     return out;
   }
   Tsv expected_;
@@ -188,8 +191,7 @@ TEST_F(SharedPcaps, HttpRequestsMatchTshark) {
     tcp_only.expected += t.expected, tcp_only.matched += t.matched;
   }
   std::printf("  http total %zu/%zu (%.3f); over TCP %zu/%zu (%.3f)\n", total.matched,
-              total.expected, total.ratio(), tcp_only.matched, tcp_only.expected,
-              tcp_only.ratio());
+              total.expected, total.ratio(), tcp_only.matched, tcp_only.expected, tcp_only.ratio());
   EXPECT_GE(tcp_only.ratio(), 0.98);
 }
 
@@ -252,7 +254,8 @@ TEST_F(SharedPcaps, QuicInitialsMatchTsharkSni) {
   Recall total;
   for (const std::string& file : files()) {
     std::vector<std::string> expected;
-    for (const auto& row : detail.for_file(file)) expected.push_back(row.at("sni"));
+    for (const auto& row : detail.for_file(file))
+      expected.push_back(row.at("sni"));
     std::vector<std::string> observed;
     for (const pb::Event& e : replay(file).events) {
       if (e.has_quic()) observed.push_back(e.quic().client_hello().sni());
@@ -283,11 +286,13 @@ TEST_F(SharedPcaps, Ja4MatchesReferences) {
   for (const std::string& file : files()) {
     std::vector<std::string> observed;
     for (const pb::Event& e : replay(file).events) {
-      if (e.has_tls() && e.tls().has_client_hello()) observed.push_back(e.tls().client_hello().ja4());
+      if (e.has_tls() && e.tls().has_client_hello())
+        observed.push_back(e.tls().client_hello().ja4());
       if (e.has_quic()) observed.push_back(e.quic().client_hello().ja4());
     }
     std::vector<std::string> observed_hashes;
-    for (const auto& ja4 : observed) observed_hashes.push_back(hashes(ja4));
+    for (const auto& ja4 : observed)
+      observed_hashes.push_back(hashes(ja4));
     std::vector<std::string> spec;
     std::vector<std::string> ndpi;
     std::vector<std::string> ndpi_hash_parts;
@@ -308,9 +313,10 @@ TEST_F(SharedPcaps, Ja4MatchesReferences) {
     ndpi_hashes.expected += h.expected, ndpi_hashes.matched += h.matched;
     ndpi_full.expected += f.expected, ndpi_full.matched += f.matched;
   }
-  std::printf("  ja4 vs suricata-verify (spec) %zu/%zu; vs nDPI: hash parts %zu/%zu, full %zu/%zu\n",
-              spec_full.matched, spec_full.expected, ndpi_hashes.matched, ndpi_hashes.expected,
-              ndpi_full.matched, ndpi_full.expected);
+  std::printf(
+      "  ja4 vs suricata-verify (spec) %zu/%zu; vs nDPI: hash parts %zu/%zu, full %zu/%zu\n",
+      spec_full.matched, spec_full.expected, ndpi_hashes.matched, ndpi_hashes.expected,
+      ndpi_full.matched, ndpi_full.expected);
   EXPECT_EQ(spec_full.matched, spec_full.expected);
   EXPECT_GE(ndpi_hashes.ratio(), 0.99);
 }

@@ -11,7 +11,8 @@ namespace bw::capture {
 namespace {
 
 void put32le(std::vector<std::uint8_t>& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  for (int i = 0; i < 4; ++i)
+    out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
 }
 void put16le(std::vector<std::uint8_t>& out, std::uint16_t v) {
   out.push_back(static_cast<std::uint8_t>(v));
@@ -32,7 +33,8 @@ std::vector<std::uint8_t> classic_pcap(std::uint32_t magic, std::uint32_t linkty
   put32le(out, 123456);      // micro- or nanoseconds
   put32le(out, 4);
   put32le(out, 60);
-  for (std::uint8_t b : {0xde, 0xad, 0xbe, 0xef}) out.push_back(b);
+  for (std::uint8_t b : {0xde, 0xad, 0xbe, 0xef})
+    out.push_back(b);
   return out;
 }
 
@@ -64,7 +66,8 @@ std::vector<std::uint8_t> pcapng_two_interfaces() {
   put32le(out, 1000000);
   put32le(out, 4);
   put32le(out, 4);
-  for (std::uint8_t b : {1, 2, 3, 4}) out.push_back(b);
+  for (std::uint8_t b : {1, 2, 3, 4})
+    out.push_back(b);
   put32le(out, 36);
   return out;
 }
@@ -75,12 +78,14 @@ class PcapSourceTest : public ::testing::Test {
     const auto path = std::filesystem::temp_directory_path() /
                       ("bw_capture_" + std::to_string(::getpid()) + "_" + name);
     std::ofstream(path, std::ios::binary)
-        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+        .write(reinterpret_cast<const char*>(bytes.data()),
+               static_cast<std::streamsize>(bytes.size()));
     paths_.push_back(path);
     return path.string();
   }
   void TearDown() override {
-    for (const auto& p : paths_) std::filesystem::remove(p);
+    for (const auto& p : paths_)
+      std::filesystem::remove(p);
   }
   std::vector<std::filesystem::path> paths_;
 };
@@ -134,9 +139,9 @@ TEST_F(PcapSourceTest, TruncatedRecordIsAnErrorNamingTheFile) {
 
 TEST_F(PcapSourceTest, NotACaptureAndMissingFileAreClearErrors) {
   std::string error;
-  const std::string text = write("notes.txt", {'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l',
-                                               'd', '!', '!', '!', '!', '!', '!', '!', '!', '!',
-                                               '!', '!', '!', '!', '!'});
+  const std::string text =
+      write("notes.txt", {'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd', '!', '!',
+                          '!', '!', '!', '!', '!', '!', '!', '!', '!', '!', '!', '!'});
   EXPECT_EQ(PcapFileSource::open(text, error), nullptr);
   EXPECT_NE(error.find("not a pcap or pcapng capture"), std::string::npos) << error;
   EXPECT_EQ(PcapFileSource::open("/nonexistent/x.pcap", error), nullptr);

@@ -9,17 +9,39 @@ namespace {
 
 // IPv4/UDP datagram 10.0.0.2:40000 -> 10.0.0.1:53 carrying a DNS query for example.com (A).
 std::vector<std::uint8_t> dns_query_datagram() {
-  const std::vector<std::uint8_t> dns = {0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
-                                         0x00, 0x00, 0x00, 7,    'e',  'x',  'a',  'm',  'p',
-                                         'l',  'e',  3,    'c',  'o',  'm',  0,    0x00, 0x01,
-                                         0x00, 0x01};
+  const std::vector<std::uint8_t> dns = {0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+                                         0x00, 0x00, 7,    'e',  'x',  'a',  'm',  'p',  'l',  'e',
+                                         3,    'c',  'o',  'm',  0,    0x00, 0x01, 0x00, 0x01};
   const std::size_t udp_len = 8 + dns.size();
   const std::size_t total = 20 + udp_len;
-  std::vector<std::uint8_t> d = {0x45, 0x00, static_cast<std::uint8_t>(total >> 8),
-                                 static_cast<std::uint8_t>(total), 0x00, 0x01, 0x00, 0x00, 64, 17,
-                                 0x00, 0x00, 10, 0, 0, 2, 10, 0, 0, 1};
-  const std::vector<std::uint8_t> udp = {0x9c, 0x40, 0x00, 53, static_cast<std::uint8_t>(udp_len >> 8),
-                                         static_cast<std::uint8_t>(udp_len), 0x00, 0x00};
+  std::vector<std::uint8_t> d = {0x45,
+                                 0x00,
+                                 static_cast<std::uint8_t>(total >> 8),
+                                 static_cast<std::uint8_t>(total),
+                                 0x00,
+                                 0x01,
+                                 0x00,
+                                 0x00,
+                                 64,
+                                 17,
+                                 0x00,
+                                 0x00,
+                                 10,
+                                 0,
+                                 0,
+                                 2,
+                                 10,
+                                 0,
+                                 0,
+                                 1};
+  const std::vector<std::uint8_t> udp = {0x9c,
+                                         0x40,
+                                         0x00,
+                                         53,
+                                         static_cast<std::uint8_t>(udp_len >> 8),
+                                         static_cast<std::uint8_t>(udp_len),
+                                         0x00,
+                                         0x00};
   d.insert(d.end(), udp.begin(), udp.end());
   d.insert(d.end(), dns.begin(), dns.end());
   return d;
@@ -60,7 +82,8 @@ TEST(NdpiClassifier, GivesUpAfterThePacketBound) {
   NdpiClassifier classifier(ClassifierConfig{.max_packets_per_flow = 3, .max_concurrent_flows = 4});
   const std::vector<std::uint8_t> opaque(40, 0x45);
   FlowClassification flow;
-  for (int i = 0; i < 5; ++i) classifier.inspect(flow, opaque, i);
+  for (int i = 0; i < 5; ++i)
+    classifier.inspect(flow, opaque, i);
   EXPECT_TRUE(flow.finished);
   EXPECT_EQ(flow.state, nullptr);
   EXPECT_EQ(flow.packets_seen, 3);

@@ -117,9 +117,11 @@ TEST(Crypto, HkdfMatchesRfc5869Case1) {
   std::array<std::uint8_t, 22> ikm{};
   ikm.fill(0x0b);
   std::array<std::uint8_t, 13> salt{};
-  for (std::size_t i = 0; i < salt.size(); ++i) salt[i] = static_cast<std::uint8_t>(i);
+  for (std::size_t i = 0; i < salt.size(); ++i)
+    salt[i] = static_cast<std::uint8_t>(i);
   std::array<std::uint8_t, 10> info{};
-  for (std::size_t i = 0; i < info.size(); ++i) info[i] = static_cast<std::uint8_t>(0xf0 + i);
+  for (std::size_t i = 0; i < info.size(); ++i)
+    info[i] = static_cast<std::uint8_t>(0xf0 + i);
   const auto prk = crypto::hkdf_extract_sha256(salt, ikm);
   EXPECT_EQ(hex(prk), "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5");
   std::array<std::uint8_t, 42> okm{};

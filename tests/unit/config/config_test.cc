@@ -14,8 +14,8 @@ bool parse(std::vector<const char*> args, CliOptions& out, std::string& error) {
 TEST(Cli, ReadTakesSeveralFilesAndStdin) {
   CliOptions options;
   std::string error;
-  ASSERT_TRUE(parse({"--read", "a.pcap", "b.pcapng", "-", "--workers", "4", "--json", "-"},
-                    options, error))
+  ASSERT_TRUE(
+      parse({"--read", "a.pcap", "b.pcapng", "-", "--workers", "4", "--json", "-"}, options, error))
       << error;
   EXPECT_EQ(options.read_files, (std::vector<std::string>{"a.pcap", "b.pcapng", "-"}));
   EXPECT_EQ(options.workers, 4u);
@@ -61,8 +61,8 @@ TEST(Config, RejectsUnknownFieldsWrongVersionAndOutOfRange) {
   EXPECT_FALSE(load_config_json(R"({"version": 2})", "c.json", config, error));
   EXPECT_NE(error.find("version"), std::string::npos);
   EXPECT_FALSE(load_config_json(R"({"sensor_id": "x"})", "c.json", config, error));
-  EXPECT_FALSE(load_config_json(R"({"version": 1, "pipeline": {"workers": 65}})", "c.json",
-                                config, error));
+  EXPECT_FALSE(
+      load_config_json(R"({"version": 1, "pipeline": {"workers": 65}})", "c.json", config, error));
   EXPECT_NE(error.find("pipeline.workers"), std::string::npos);
   EXPECT_EQ(config.pipeline.workers, 1u);  // a failed load changes nothing
   EXPECT_FALSE(load_config_json("{not json", "c.json", config, error));

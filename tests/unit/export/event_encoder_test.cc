@@ -1,9 +1,8 @@
 #include "sensor/export/event_encoder.h"
 
-#include <gtest/gtest.h>
-
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <gtest/gtest.h>
 
 #include <cstdio>
 #include <fstream>

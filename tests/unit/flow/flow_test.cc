@@ -17,8 +17,7 @@ TEST(CommunityId, MatchesTheSpecificationExample) {
   // The TCP example of the Community ID specification, seed 0 and seed 1.
   const IpAddress client = v4(128, 232, 110, 120);
   const IpAddress server = v4(66, 35, 250, 204);
-  EXPECT_EQ(community_id_v1(client, 34855, server, 80, 6).view(),
-            "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
+  EXPECT_EQ(community_id_v1(client, 34855, server, 80, 6).view(), "1:LQU9qZlK+B5F3KDmev6m5PMibrg=");
   EXPECT_EQ(community_id_v1(client, 34855, server, 80, 6, 1).view(),
             "1:3V71V58M3Ksw/yuFALMcW0LAHvc=");
 }
@@ -32,9 +31,9 @@ TEST(CommunityId, IsTheSameInBothDirections) {
 
 FlowKey key_for(std::uint32_t i) {
   bool src_is_a = false;
-  return FlowKey::canonical(v4(10, 0, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)),
-                            static_cast<std::uint16_t>(1024 + i), v4(192, 0, 2, 1), 443, 6,
-                            src_is_a);
+  return FlowKey::canonical(
+      v4(10, 0, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)),
+      static_cast<std::uint16_t>(1024 + i), v4(192, 0, 2, 1), 443, 6, src_is_a);
 }
 
 TEST(FlowKey, CanonicalFormIgnoresDirection) {
@@ -57,7 +56,8 @@ TEST(FlowTable, InsertFindRemoveKeepsProbeChainsIntact) {
   }
   EXPECT_TRUE(table.full());
   // Remove every other flow; the rest must still be found (backward-shift deletion).
-  for (std::uint32_t i = 0; i < 64; i += 2) table.remove(indices[i]);
+  for (std::uint32_t i = 0; i < 64; i += 2)
+    table.remove(indices[i]);
   for (std::uint32_t i = 0; i < 64; ++i) {
     const FlowKey key = key_for(i);
     const std::uint32_t found = table.find(key, hash_flow_key(key));

@@ -23,8 +23,12 @@ void* operator new(std::size_t size) {
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 namespace bw {
 namespace {
@@ -50,7 +54,8 @@ std::vector<Frame> generated_frames(std::uint32_t& linktype) {
   EXPECT_TRUE(gen::generate(options, capture, truth, error)) << error;
   const std::string path = ::testing::TempDir() + "bw_noalloc.pcap";
   std::ofstream(path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(capture.data()), static_cast<std::streamsize>(capture.size()));
+      .write(reinterpret_cast<const char*>(capture.data()),
+             static_cast<std::streamsize>(capture.size()));
   auto source = capture::PcapFileSource::open(path, error);
   EXPECT_TRUE(source) << error;
   std::vector<Frame> frames;

@@ -33,7 +33,8 @@ Generated generate(const std::string& profile, std::uint64_t seed) {
   EXPECT_TRUE(gen::generate(options, bytes, out.truth, error)) << error;
   out.path = ::testing::TempDir() + "bw_replay_" + profile + "_" + std::to_string(seed) + ".pcap";
   std::ofstream(out.path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
   return out;
 }
 
@@ -67,7 +68,8 @@ std::string difference(const gen::GroundTruth& t, const pb::Event& e) {
   // The event lists encapsulations in a fixed order, the truth in nesting order: compare as sets.
   std::set<std::string> want_encapsulation;
   std::stringstream names(t.encapsulation);
-  for (std::string name; std::getline(names, name, ',');) want_encapsulation.insert(name);
+  for (std::string name; std::getline(names, name, ',');)
+    want_encapsulation.insert(name);
   const std::set<std::string> got_encapsulation(e.flow().encapsulation().begin(),
                                                 e.flow().encapsulation().end());
   check(differs("encapsulation", want_encapsulation.size(), got_encapsulation.size()));
@@ -94,7 +96,8 @@ std::string difference(const gen::GroundTruth& t, const pb::Event& e) {
     check(differs("dns_name", t.dns_name, e.dns().query_name()));
     check(differs("dns_type", t.dns_type, e.dns().query_type()));
     check(differs("dns_response", t.dns_response, e.dns().is_response()));
-    if (t.dns_response) check(differs("dns_rcode", int{t.dns_rcode}, static_cast<int>(e.dns().rcode())));
+    if (t.dns_response)
+      check(differs("dns_rcode", int{t.dns_rcode}, static_cast<int>(e.dns().rcode())));
   } else if (t.kind == "tls") {
     const auto& ch = e.tls().client_hello();
     check(differs("sni", t.sni, ch.sni()));
@@ -134,9 +137,9 @@ void expect_truth_recovered(const std::vector<gen::GroundTruth>& truth,
       }
     }
     if (!found && ++missed <= 10) {
-      ADD_FAILURE() << t.kind << " " << t.client_ip << ":" << t.client_port << " -> "
-                    << t.server_ip << ":" << t.server_port << " (" << t.host << t.uri << t.sni
-                    << t.dns_name << "): " << best_difference;
+      ADD_FAILURE() << t.kind << " " << t.client_ip << ":" << t.client_port << " -> " << t.server_ip
+                    << ":" << t.server_port << " (" << t.host << t.uri << t.sni << t.dns_name
+                    << "): " << best_difference;
     }
   }
   EXPECT_EQ(missed, 0u) << "of " << truth.size() << " ground-truth items";
@@ -155,7 +158,8 @@ TEST(Replay, EncapsulatedFlowsAreRecoveredCompletely) {
   expect_truth_recovered(g.truth, events);
   // Each truth row names the encapsulations its packets crossed; the match above compared them.
   std::size_t encapsulated = 0;
-  for (const auto& t : g.truth) encapsulated += t.encapsulation.empty() ? 0 : 1;
+  for (const auto& t : g.truth)
+    encapsulated += t.encapsulation.empty() ? 0 : 1;
   EXPECT_GT(encapsulated, 0u);
 }
 
@@ -180,8 +184,8 @@ TEST(Replay, TinyQueuesAndManyWorkersChangeNothing) {
     ASSERT_EQ(got[i].SerializeAsString(), expected[i].SerializeAsString()) << "event " << i;
   }
   EXPECT_EQ(result.summary.workers.size(), 3u);
-  EXPECT_GT(result.summary.capture.queue_full_waits + result.summary.exporter.event_queue_full_waits,
-            0u)
+  EXPECT_GT(
+      result.summary.capture.queue_full_waits + result.summary.exporter.event_queue_full_waits, 0u)
       << "the squeezed run should have exercised back-pressure";
 }
 
