@@ -36,15 +36,15 @@ NdpiClassifier::NdpiClassifier(const ClassifierConfig& config) : config_(config)
   ndpi_finalize_initialization(module);
   module_.reset(module);
 
-  const std::size_t align = alignof(std::max_align_t);
-  state_size_ = (ndpi_detection_get_sizeof_ndpi_flow_struct() + align - 1) / align * align;
-  state_storage_.resize(state_size_ * config_.max_concurrent_flows + align);
-  auto base = reinterpret_cast<std::uintptr_t>(state_storage_.data());
-  base = (base + align - 1) / align * align;
+  // Each state is a whole number of max_align_t units, so every state in the block is aligned.
+  const std::size_t unit = sizeof(std::max_align_t);
+  const std::size_t units = (ndpi_detection_get_sizeof_ndpi_flow_struct() + unit - 1) / unit;
+  state_size_ = units * unit;
+  state_storage_ = std::make_unique<std::max_align_t[]>(units * config_.max_concurrent_flows);
   free_states_.reserve(config_.max_concurrent_flows);
   for (std::uint32_t i = config_.max_concurrent_flows; i > 0; --i) {
     free_states_.push_back(
-        reinterpret_cast<FlowClassification::State*>(base + (i - 1) * state_size_));
+        reinterpret_cast<FlowClassification::State*>(state_storage_.get() + (i - 1) * units));
   }
 }
 

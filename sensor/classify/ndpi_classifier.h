@@ -2,6 +2,7 @@
 // includes nDPI's headers; the rest sees an opaque per-flow state and a protocol name.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -73,7 +74,7 @@ class NdpiClassifier {
   ClassifierConfig config_;
   // nDPI flow states live in one block allocated at start and are recycled through a free list,
   // so classification does not allocate per flow.
-  std::vector<std::uint8_t> state_storage_;
+  std::unique_ptr<std::max_align_t[]> state_storage_;
   std::vector<FlowClassification::State*> free_states_;
   std::size_t state_size_ = 0;
   ClassifyCounters counters_;

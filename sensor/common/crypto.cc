@@ -84,7 +84,7 @@ Sha256Digest hkdf_extract_sha256(ByteSpan salt, ByteSpan input_key_material) {
 }
 
 bool hkdf_expand_sha256(ByteSpan pseudo_random_key, ByteSpan info, std::span<std::uint8_t> out) {
-  if (out.size() > 255 * 32) return false;
+  if (out.size() > std::size_t{255} * 32) return false;
   std::array<std::uint8_t, 32> block{};
   std::size_t produced = 0;
   unsigned int block_len = 0;

@@ -282,7 +282,7 @@ std::size_t FlowProcessor::parse_stream(std::uint32_t index, int direction, Byte
       TlsSession& session = tls_sessions_[flow.app_slot];
       // The TLS parsers read a direction from its first byte, so nothing is consumed until the
       // hello is complete; the stream buffer holds the growing prefix.
-      extract::tls::TlsStatus status;
+      extract::tls::TlsStatus status = extract::tls::TlsStatus::kNeedMore;
       if (direction == kClientToServer) {
         if (session.client_done) return data.size();
         status = extract::tls::parse_client_hello_stream(data, session.record.client_hello,

@@ -386,6 +386,7 @@ ReplayResult run_replay(const config::SensorConfig& config, const std::vector<st
   ReplayResult result;
   const std::uint32_t worker_count = std::max<std::uint32_t>(1, config.pipeline.workers);
   std::vector<std::unique_ptr<WorkerLane>> lanes;
+  lanes.reserve(worker_count);
   for (std::uint32_t i = 0; i < worker_count; ++i) {
     lanes.push_back(std::make_unique<WorkerLane>(config.pipeline.queue_depth,
                                                  config.pipeline.packet_buffer_bytes,
@@ -397,6 +398,7 @@ ReplayResult run_replay(const config::SensorConfig& config, const std::vector<st
   // is not safe to run concurrently.
   const flow::FlowConfig worker_config = per_worker(config.flow, worker_count);
   std::vector<std::unique_ptr<Worker>> workers;
+  workers.reserve(worker_count);
   for (auto& lane : lanes) {
     workers.push_back(std::make_unique<Worker>(worker_config, *lane, dispatched));
   }
@@ -407,6 +409,7 @@ ReplayResult run_replay(const config::SensorConfig& config, const std::vector<st
   Exporter exporter(lanes, writers, context);
 
   std::vector<std::thread> threads;
+  threads.reserve(worker_count);
   for (auto& worker : workers)
     threads.emplace_back([&worker] { worker->run(); });
   std::thread exporter_thread([&exporter] { exporter.run(); });

@@ -94,10 +94,10 @@ class PacketArena {
   std::size_t capacity() const { return capacity_; }
 
  private:
-  std::uint8_t* storage_;
-  std::size_t capacity_;
   alignas(kCacheLine) std::uint64_t head_ = 0;                  // producer only
   alignas(kCacheLine) std::atomic<std::uint64_t> released_{0};  // written by the consumer
+  std::uint8_t* storage_;
+  std::size_t capacity_;
 };
 
 }  // namespace bw::pipeline

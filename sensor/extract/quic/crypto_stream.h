@@ -12,7 +12,7 @@ namespace bw::extract::quic {
 
 class CryptoStream {
  public:
-  static constexpr std::size_t kCapacity = 16 * 1024;
+  static constexpr std::size_t kCapacity = std::size_t{16} * 1024;
 
   void reset();
   // Stores `data` at `offset`; data already present is overwritten with the same stream bytes.

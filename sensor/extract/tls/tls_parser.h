@@ -34,7 +34,7 @@ struct TlsCounters {
 
 // Largest handshake message gathered across records. Real ClientHellos reach 11 KB (hybrid
 // post-quantum key shares plus padding); anything near this bound is not a browser.
-inline constexpr std::size_t kMaxHandshakeMessage = 64 * 1024;
+inline constexpr std::size_t kMaxHandshakeMessage = std::size_t{64} * 1024;
 
 // True when the bytes start like a TLS handshake record (0x16, version 0x0300..0x0304, record
 // length 1..2^14+2048). Needs the 5-byte record header: fewer bytes give false.
