@@ -175,7 +175,12 @@ void FlowProcessor::on_tcp(std::uint32_t index, int direction,
       deliver_stream(index, direction, payload);
     }
   }
-  if ((packet.tcp_flags & kFin) != 0) table_.at(index).tcp[direction].fin_seen = true;
+  Flow& current = table_.at(index);
+  if ((packet.tcp_flags & kFin) != 0) current.tcp[direction].fin_seen = true;
+  // A closed connection carries no more application data: hand its parser and buffers back now
+  // rather than after the closed-flow timeout, so busy links do not run the pools dry.
+  const bool closed = current.rst_seen || (current.tcp[0].fin_seen && current.tcp[1].fin_seen);
+  if (closed && current.app_slot != kNoIndex) finish_app(current);
 }
 
 void FlowProcessor::decide_tcp_app(Flow& flow, int direction, ByteSpan first_bytes) {
@@ -454,9 +459,7 @@ void FlowProcessor::release_app(Flow& flow) {
   flow.app_slot = kNoIndex;
 }
 
-void FlowProcessor::finish_flow(std::uint32_t index) {
-  Flow& flow = table_.at(index);
-  classifier_.finish(flow.classification);
+void FlowProcessor::finish_app(Flow& flow) {
   event_flow_ = &flow;
   if (flow.app == AppKind::kHttp) {
     http_sessions_[flow.app_slot].finish(*this, http_counters_);
@@ -466,6 +469,13 @@ void FlowProcessor::finish_flow(std::uint32_t index) {
   release_app(flow);
   release_stream_buffer(flow, kClientToServer);
   release_stream_buffer(flow, kServerToClient);
+  if (flow.app != AppKind::kUndecided) flow.app = AppKind::kNone;
+}
+
+void FlowProcessor::finish_flow(std::uint32_t index) {
+  Flow& flow = table_.at(index);
+  classifier_.finish(flow.classification);
+  finish_app(flow);
   table_.remove(index);
 }
 

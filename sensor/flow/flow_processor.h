@@ -116,6 +116,8 @@ class FlowProcessor final : private extract::http::HttpTransactionSink,
   void decide_tcp_app(Flow& flow, int direction, ByteSpan first_bytes);
   void emit_tls(Flow& flow);
   void finish_flow(std::uint32_t index);
+  // Emits what the flow's parser still holds and returns its pooled state.
+  void finish_app(Flow& flow);
   void release_app(Flow& flow);
   void release_stream_buffer(Flow& flow, int direction);
   void finish_batch(std::uint64_t FlowTableCounters::*counter);
