@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "beaconwatch/v1/event.pb.h"
+#include "sensor/common/utf8.h"
 #include "sensor/decode/decoded_packet.h"
 #include "sensor/flow/community_id.h"
 
@@ -15,31 +16,6 @@ namespace bw::exporter {
 namespace {
 
 namespace pb = beaconwatch::v1;
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when the bytes there are not one.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char lead = byte(i);
-  std::size_t length = 0;
-  std::uint32_t min = 0;
-  if (lead < 0x80) return 1;
-  if ((lead & 0xe0) == 0xc0)
-    length = 2, min = 0x80;
-  else if ((lead & 0xf0) == 0xe0)
-    length = 3, min = 0x800;
-  else if ((lead & 0xf8) == 0xf0)
-    length = 4, min = 0x10000;
-  else
-    return 0;
-  if (i + length > s.size()) return 0;
-  std::uint32_t code = lead & (0x7f >> length);
-  for (std::size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xc0) != 0x80) return 0;
-    code = (code << 6) | (byte(i + k) & 0x3f);
-  }
-  const bool surrogate = code >= 0xd800 && code <= 0xdfff;
-  return (code < min || code > 0x10ffff || surrogate) ? 0 : length;
-}
 
 // Protobuf strings must be UTF-8, but packet fields are whatever a sender put there. Valid text
 // passes unchanged; each byte that is not part of valid UTF-8 becomes the four characters \xNN,

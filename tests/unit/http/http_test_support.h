@@ -1,0 +1,114 @@
+// Test side of the HttpParser contract: a sink that records, and a caller that keeps what the
+// parser leaves unconsumed and presents it again with the next bytes, as the flow stage does.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sensor/extract/http/http_parser.h"
+
+namespace bw::extract::http::testing {
+
+inline ByteSpan span_of(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+template <std::size_t N>
+std::string text_of(const std::array<std::uint8_t, N>& bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+class RecordingSink : public HttpTransactionSink {
+ public:
+  void on_http_transaction(const HttpTransaction& t) override { transactions.push_back(t); }
+  std::vector<HttpTransaction> transactions;
+};
+
+class Conversation {
+ public:
+  // Returns what the parser consumed of the bytes it was shown.
+  std::size_t client(std::string_view bytes, TimestampNs ts = 1000) {
+    return feed(client_pending_, bytes, ts, true);
+  }
+  std::size_t server(std::string_view bytes, TimestampNs ts = 2000) {
+    return feed(server_pending_, bytes, ts, false);
+  }
+  void gap(bool client_side) {
+    (client_side ? client_pending_ : server_pending_).clear();
+    parser_->on_gap(client_side, counters_);
+  }
+  void finish() { parser_->finish(sink_, counters_); }
+
+  const std::vector<HttpTransaction>& transactions() const { return sink_.transactions; }
+  const HttpCounters& counters() const { return counters_; }
+  const std::string& client_pending() const { return client_pending_; }
+  const std::string& server_pending() const { return server_pending_; }
+
+ private:
+  std::size_t feed(std::string& pending, std::string_view bytes, TimestampNs ts, bool client) {
+    pending.append(bytes);
+    const ByteSpan data = span_of(pending);
+    const std::size_t consumed = client ? parser_->on_client_bytes(data, ts, sink_, counters_)
+                                        : parser_->on_server_bytes(data, ts, sink_, counters_);
+    EXPECT_LE(consumed, pending.size());
+    pending.erase(0, consumed);
+    EXPECT_LE(pending.size(), HttpParser::kMaxHeaderBytes);
+    return consumed;
+  }
+
+  std::unique_ptr<HttpParser> parser_ = std::make_unique<HttpParser>();
+  RecordingSink sink_;
+  HttpCounters counters_;
+  std::string client_pending_;
+  std::string server_pending_;
+};
+
+inline void expect_same_request(const HttpRequest& a, const HttpRequest& b) {
+  EXPECT_EQ(a.method.view(), b.method.view());
+  EXPECT_EQ(a.version.view(), b.version.view());
+  EXPECT_EQ(a.host.view(), b.host.view());
+  EXPECT_EQ(a.uri.view(), b.uri.view());
+  EXPECT_EQ(a.user_agent.view(), b.user_agent.view());
+  EXPECT_EQ(a.referer.view(), b.referer.view());
+  EXPECT_EQ(a.accept.view(), b.accept.view());
+  EXPECT_EQ(a.sec_fetch_dest.view(), b.sec_fetch_dest.view());
+  EXPECT_EQ(a.sec_fetch_mode.view(), b.sec_fetch_mode.view());
+  EXPECT_EQ(a.sec_fetch_site.view(), b.sec_fetch_site.view());
+  EXPECT_EQ(a.sec_fetch_user.view(), b.sec_fetch_user.view());
+  EXPECT_EQ(a.cookie_sent, b.cookie_sent);
+  EXPECT_EQ(a.ts, b.ts);
+}
+
+inline void expect_same_response(const HttpResponse& a, const HttpResponse& b) {
+  EXPECT_EQ(a.status, b.status);
+  EXPECT_EQ(a.version.view(), b.version.view());
+  EXPECT_EQ(a.content_type.view(), b.content_type.view());
+  EXPECT_EQ(a.content_length, b.content_length);
+  EXPECT_EQ(a.cache_control.view(), b.cache_control.view());
+  EXPECT_EQ(a.pragma.view(), b.pragma.view());
+  EXPECT_EQ(a.expires.view(), b.expires.view());
+  EXPECT_EQ(a.location.view(), b.location.view());
+  EXPECT_EQ(a.set_cookie, b.set_cookie);
+  EXPECT_EQ(a.image.format, b.image.format);
+  EXPECT_EQ(a.image.dimensions_known, b.image.dimensions_known);
+  EXPECT_EQ(a.image.width, b.image.width);
+  EXPECT_EQ(a.image.height, b.image.height);
+  EXPECT_EQ(a.ts, b.ts);
+}
+
+inline void expect_same(const std::vector<HttpTransaction>& a,
+                        const std::vector<HttpTransaction>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].has_request, b[i].has_request);
+    EXPECT_EQ(a[i].has_response, b[i].has_response);
+    expect_same_request(a[i].request, b[i].request);
+    expect_same_response(a[i].response, b[i].response);
+  }
+}
+
+}  // namespace bw::extract::http::testing
