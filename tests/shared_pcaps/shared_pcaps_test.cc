@@ -10,6 +10,7 @@
 //   same connection).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -120,13 +121,23 @@ class SharedPcaps : public ::testing::Test {
   Tsv expected_;
 };
 
-// Greedy multiset matching: how many expected keys find a distinct observed key.
+// Greedy multiset matching: how many expected keys find a distinct observed key. An observed key
+// ending in kCut was truncated by the sensor's field bound and matches any key it is a prefix of.
+constexpr char kCut = '\x01';
+
+bool key_matches(const std::string& observed, const std::string& expected) {
+  if (!observed.empty() && observed.back() == kCut) {
+    return expected.compare(0, observed.size() - 1, observed, 0, observed.size() - 1) == 0;
+  }
+  return observed == expected;
+}
+
 std::size_t count_matches(const std::vector<std::string>& expected,
                           std::vector<std::string> observed) {
   std::size_t matched = 0;
   for (const std::string& key : expected) {
     for (auto it = observed.begin(); it != observed.end(); ++it) {
-      if (*it == key) {
+      if (key_matches(*it, key)) {
         observed.erase(it);
         ++matched;
         break;
@@ -181,7 +192,11 @@ TEST_F(SharedPcaps, HttpRequestsMatchTshark) {
     std::vector<std::string> observed;
     for (const pb::Event& e : replay(file).events) {
       if (e.has_http() && e.http().has_request()) {
-        observed.push_back(e.http().request().host() + e.http().request().uri());
+        const auto& request = e.http().request();
+        const bool cut =
+            std::find(request.truncated_fields().begin(), request.truncated_fields().end(),
+                      "uri") != request.truncated_fields().end();
+        observed.push_back(request.host() + request.uri() + (cut ? std::string(1, kCut) : ""));
       }
     }
     const Recall r{expected.size(), count_matches(expected, observed)};
@@ -192,7 +207,36 @@ TEST_F(SharedPcaps, HttpRequestsMatchTshark) {
   }
   std::printf("  http total %zu/%zu (%.3f); over TCP %zu/%zu (%.3f)\n", total.matched,
               total.expected, total.ratio(), tcp_only.matched, tcp_only.expected, tcp_only.ratio());
-  EXPECT_GE(tcp_only.ratio(), 0.98);
+  EXPECT_EQ(tcp_only.matched, tcp_only.expected);
+}
+
+// tshark lists final responses whose bodies it could reassemble; the sensor reports every response
+// head (17 more in these files, bodies cut by the capture) but not 1xx interim responses.
+TEST_F(SharedPcaps, HttpResponsesMatchTshark) {
+  const Tsv detail = read_tsv(shared_dir() / "detail/http_responses.tsv");
+  Recall total;
+  for (const std::string& file : files()) {
+    std::vector<std::string> expected;
+    for (const auto& row : detail.for_file(file)) {
+      if (row.at("status").size() == 3 && row.at("status")[0] == '1') continue;  // interim
+      expected.push_back(row.at("status") + "|" + row.at("content_type") + "|" +
+                         row.at("content_length"));
+    }
+    std::vector<std::string> observed;
+    for (const pb::Event& e : replay(file).events) {
+      if (!e.has_http() || !e.http().has_response()) continue;
+      const auto& response = e.http().response();
+      const std::string length =
+          response.content_length() < 0 ? "" : std::to_string(response.content_length());
+      observed.push_back(std::to_string(response.status()) + "|" + response.content_type() + "|" +
+                         length);
+    }
+    const Recall r{expected.size(), count_matches(expected, observed)};
+    report("resp", file, r);
+    total.expected += r.expected, total.matched += r.matched;
+  }
+  std::printf("  http responses %zu/%zu (%.3f)\n", total.matched, total.expected, total.ratio());
+  EXPECT_EQ(total.matched, total.expected);
 }
 
 TEST_F(SharedPcaps, DnsQueriesMatchTshark) {
@@ -212,7 +256,7 @@ TEST_F(SharedPcaps, DnsQueriesMatchTshark) {
     total.expected += r.expected, total.matched += r.matched;
   }
   std::printf("  dns total %zu/%zu (%.3f)\n", total.matched, total.expected, total.ratio());
-  EXPECT_GE(total.ratio(), 0.98);
+  EXPECT_EQ(total.matched, total.expected);
 }
 
 TEST_F(SharedPcaps, TlsClientHellosMatchTsharkSniAndJa3) {
@@ -244,9 +288,12 @@ TEST_F(SharedPcaps, TlsClientHellosMatchTsharkSniAndJa3) {
   std::printf("  tls sni %zu/%zu (%.3f), ja3 %zu/%zu (%.3f)\n", sni_total.matched,
               sni_total.expected, sni_total.ratio(), ja3_total.matched, ja3_total.expected,
               ja3_total.ratio());
-  // zeek__tls__hrr holds two ClientHellos of one connection; the sensor reports the first.
-  EXPECT_GE(sni_total.ratio(), 0.97);
-  EXPECT_GE(ja3_total.ratio(), 0.97);
+  // Two of tshark's ClientHello frames repeat a connection's first one: the second ClientHello
+  // after zeek__tls__hrr's HelloRetryRequest, and a TCP retransmission in ndpi__reddit (frames 996
+  // and 1000 of stream 36). The sensor reports each connection once.
+  constexpr std::size_t kRepeatedClientHellos = 2;
+  EXPECT_EQ(sni_total.matched + kRepeatedClientHellos, sni_total.expected);
+  EXPECT_EQ(ja3_total.matched + kRepeatedClientHellos, ja3_total.expected);
 }
 
 TEST_F(SharedPcaps, QuicInitialsMatchTsharkSni) {
@@ -265,7 +312,7 @@ TEST_F(SharedPcaps, QuicInitialsMatchTsharkSni) {
     total.expected += r.expected, total.matched += r.matched;
   }
   std::printf("  quic sni total %zu/%zu (%.3f)\n", total.matched, total.expected, total.ratio());
-  EXPECT_GE(total.ratio(), 0.90);
+  EXPECT_EQ(total.matched, total.expected);
 }
 
 // suricata-verify's JA4 references follow the FoxIO specification and must match in full. nDPI
@@ -318,7 +365,7 @@ TEST_F(SharedPcaps, Ja4MatchesReferences) {
       spec_full.matched, spec_full.expected, ndpi_hashes.matched, ndpi_hashes.expected,
       ndpi_full.matched, ndpi_full.expected);
   EXPECT_EQ(spec_full.matched, spec_full.expected);
-  EXPECT_GE(ndpi_hashes.ratio(), 0.99);
+  EXPECT_EQ(ndpi_hashes.matched, ndpi_hashes.expected);
 }
 
 }  // namespace
