@@ -43,6 +43,26 @@ int main(int argc, char** argv) {
   }
   if (options.workers != 0) config.pipeline.workers = options.workers;
   if (!options.sensor_id.empty()) config.sensor_id = options.sensor_id;
+  if (options.no_detect) config.detect.enabled = false;
+  bw::config::DetectionInputs& inputs = config.detection_inputs;
+  inputs.intel_feeds.insert(inputs.intel_feeds.end(), options.intel_feeds.begin(),
+                            options.intel_feeds.end());
+  inputs.mail_watchlists.insert(inputs.mail_watchlists.end(), options.mail_watchlists.begin(),
+                                options.mail_watchlists.end());
+  if (!options.recipients_file.empty()) inputs.recipients_file = options.recipients_file;
+  if (!options.first_seen_file.empty()) inputs.first_seen_file = options.first_seen_file;
+
+  bw::correlate::DetectionResources detection;
+  std::vector<std::string> warnings;
+  if (config.detect.enabled &&
+      !bw::correlate::load_detection_resources(
+          inputs.intel_feeds, inputs.recipients_file, inputs.mail_watchlists,
+          config.detect.mail_watchlist_capacity, detection, warnings, error)) {
+    return fail(error, kExitUsage);
+  }
+  for (const std::string& warning : warnings) {
+    std::fprintf(stderr, "bw-sensor: warning: %s\n", warning.c_str());
+  }
 
   std::vector<std::unique_ptr<bw::exporter::EventWriter>> writers;
   if (options.json_path.empty() && options.pb_path.empty()) options.json_path = "-";
@@ -58,7 +78,7 @@ int main(int argc, char** argv) {
   }
 
   const bw::pipeline::ReplayResult result =
-      bw::pipeline::run_replay(config, options.read_files, writers);
+      bw::pipeline::run_replay(config, options.read_files, writers, &detection);
   writers.clear();  // flush and close before the summary
   if (options.summary) result.summary.print(stderr);
   if (!result.ok) return fail(result.error, kExitFailed);

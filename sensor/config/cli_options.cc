@@ -45,6 +45,17 @@ Processing:
   --sensor-id ID      Sensor name written into every event (default "bw-sensor").
   --no-summary        Do not print the counter summary on standard error at the end.
 
+Beacon detection (adds `beacon` and `campaign` events; weights in the config's `detect`):
+  --intel FILE        Tracker/IOC feed (repeatable), format in sensor/intel/README.md; the
+                      project's curated list is sensor/intel/data/email_trackers.feed.
+                      Feeds are reloaded on SIGHUP.
+  --recipients FILE   Protected addresses, one per line: a URL carrying one (plain, encoded
+                      or hashed) names the recipient in the alert.
+  --mail-watchlist FILE
+                      URLs of inbound mail (written by bw-mail-watchlist), repeatable.
+  --first-seen FILE   Keeps the domains this sensor has seen across runs (created if absent).
+  --no-detect         Export events only.
+
   --help              Show this text.
   --version           Show the version.
 
@@ -97,6 +108,18 @@ bool parse_cli(int argc, const char* const* argv, CliOptions& out, std::string& 
         error = "--workers takes a whole number from 1 to 64, not '" + value + "'";
         return false;
       }
+    } else if (arg == "--intel") {
+      if (!need_value(i, arg, value)) return false;
+      out.intel_feeds.push_back(value);
+    } else if (arg == "--recipients") {
+      if (!need_value(i, arg, out.recipients_file)) return false;
+    } else if (arg == "--mail-watchlist") {
+      if (!need_value(i, arg, value)) return false;
+      out.mail_watchlists.push_back(value);
+    } else if (arg == "--first-seen") {
+      if (!need_value(i, arg, out.first_seen_file)) return false;
+    } else if (arg == "--no-detect") {
+      out.no_detect = true;
     } else if (arg == "--no-summary") {
       out.summary = false;
     } else if (is_option(arg)) {

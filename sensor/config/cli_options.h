@@ -13,6 +13,11 @@ struct CliOptions {
   std::string pb_path;                  // length-delimited protobuf output
   std::string config_path;
   std::string sensor_id;
+  std::vector<std::string> intel_feeds;
+  std::string recipients_file;
+  std::vector<std::string> mail_watchlists;
+  std::string first_seen_file;
+  bool no_detect = false;
   std::uint32_t workers = 0;  // 0: from the config file (default 1)
   bool summary = true;
   bool help = false;

@@ -74,6 +74,46 @@ void apply_settings(const pb::SensorConfig& in, SensorConfig& out, FieldApplier&
   f.apply(d.geneve_port(), "decode.geneve_port", 1, 65535, out.decode.geneve_port);
   f.apply(d.teredo_port(), "decode.teredo_port", 1, 65535, out.decode.teredo_port);
 
+  const pb::DetectSettings& det = in.detect();
+  out.detect.enabled = !det.disabled();
+  struct Weight {
+    float value;
+    float* target;
+  };
+  for (const Weight& w : {Weight{det.alert_threshold(), &out.detect.alert_threshold},
+                          Weight{det.per_recipient_token(), &out.detect.per_recipient_token},
+                          Weight{det.recipient_in_url(), &out.detect.recipient_in_url},
+                          Weight{det.pixel_response(), &out.detect.pixel_response},
+                          Weight{det.cache_busting(), &out.detect.cache_busting},
+                          Weight{det.mail_client(), &out.detect.mail_client},
+                          Weight{det.no_referrer_no_cookie(), &out.detect.no_referrer_no_cookie},
+                          Weight{det.rare_domain(), &out.detect.rare_domain},
+                          Weight{det.tracker_intel(), &out.detect.tracker_intel},
+                          Weight{det.ioc_intel(), &out.detect.ioc_intel},
+                          Weight{det.mail_privacy_proxy(), &out.detect.mail_privacy_proxy},
+                          Weight{det.campaign(), &out.detect.campaign},
+                          Weight{det.inbound_mail_url(), &out.detect.inbound_mail_url},
+                          Weight{det.dns_token_label(), &out.detect.dns_token_label},
+                          Weight{det.page_referrer(), &out.detect.page_referrer},
+                          Weight{det.cookie_sent(), &out.detect.cookie_sent}}) {
+    if (w.value != 0) *w.target = w.value;
+  }
+  f.apply(det.campaign_min_hosts(), "detect.campaign_min_hosts", 2, 1000,
+          out.detect.campaign_min_hosts);
+  f.apply(det.campaign_window_s(), "detect.campaign_window_s", 60, 604800,
+          out.detect.campaign_window, kNsPerSecond);
+  f.apply(det.campaign_max_keys(), "detect.campaign_max_keys", 16, 1u << 20,
+          out.detect.campaign_max_keys);
+  f.apply(det.first_seen_capacity(), "detect.first_seen_capacity", 1024, 1u << 26,
+          out.detect.first_seen_capacity);
+  f.apply(det.dns_cache_capacity(), "detect.dns_cache_capacity", 1024, 1u << 24,
+          out.detect.dns_cache_capacity);
+  out.detection_inputs.intel_feeds.assign(det.intel_feeds().begin(), det.intel_feeds().end());
+  out.detection_inputs.recipients_file = det.recipients_file();
+  out.detection_inputs.mail_watchlists.assign(det.mail_watchlists().begin(),
+                                              det.mail_watchlists().end());
+  out.detection_inputs.first_seen_file = det.first_seen_file();
+
   const pb::ClassifySettings& c = in.classify();
   f.apply(c.max_packets_per_flow(), "classify.max_packets_per_flow", 1, 255,
           out.flow.classifier.max_packets_per_flow);

@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "sensor/correlate/beacon_detector.h"
 #include "sensor/decode/packet_decoder.h"
 #include "sensor/flow/flow_processor.h"
 
@@ -19,12 +21,21 @@ struct PipelineConfig {
   TimestampNs tick_interval = kNsPerSecond;
 };
 
+struct DetectionInputs {
+  std::vector<std::string> intel_feeds;
+  std::string recipients_file;
+  std::vector<std::string> mail_watchlists;
+  std::string first_seen_file;
+};
+
 struct SensorConfig {
   std::string sensor_id = "bw-sensor";
   PipelineConfig pipeline;
   // Totals over all workers; the pipeline divides per worker.
   flow::FlowConfig flow{.max_flows = 262144};
   decode::DecoderConfig decode;
+  correlate::DetectConfig detect;
+  DetectionInputs detection_inputs;
 };
 
 // Reads a JSON configuration file. On failure returns false with one line naming the file and

@@ -160,6 +160,67 @@ void encode_dns(const extract::DnsMessage& in, pb::DnsMessage& out) {
   out.set_answers_truncated(in.answers.truncated());
 }
 
+pb::Scheme scheme_of(correlate::Scheme scheme) {
+  switch (scheme) {
+    case correlate::Scheme::kHttp:
+      return pb::SCHEME_HTTP;
+    case correlate::Scheme::kTls:
+      return pb::SCHEME_TLS;
+    case correlate::Scheme::kQuic:
+      return pb::SCHEME_QUIC;
+    case correlate::Scheme::kDns:
+      return pb::SCHEME_DNS;
+  }
+  return pb::SCHEME_HTTP;
+}
+
+void encode_beacon(const correlate::BeaconAlert& in, pb::BeaconAlert& out) {
+  out.set_scheme(scheme_of(in.scheme));
+  out.set_score(in.score);
+  out.set_threshold(in.threshold);
+  for (const correlate::Reason& reason : in.reasons) {
+    pb::Reason& r = *out.add_reasons();
+    r.set_signal(text(reason.signal));
+    r.set_weight(reason.weight);
+    r.set_detail(text(reason.detail));
+  }
+  out.set_trigger_sequence(in.trigger_sequence);
+  out.set_host(text(in.host));
+  out.set_registrable_domain(text(in.registrable_domain));
+  out.set_url_template(text(in.url_template));
+  out.set_token(text(in.token));
+  out.set_user_agent(text(in.user_agent));
+  out.set_mail_client(text(in.mail_client));
+  out.set_ja4(text(in.ja4));
+  out.set_ja3_md5(text(in.ja3_md5));
+  out.set_response_shape(text(in.response_shape));
+  out.set_recipient(text(in.recipient));
+  out.set_recipient_encoding(text(in.recipient_encoding));
+  out.set_tracker(text(in.tracker));
+  out.set_privacy_proxy(text(in.privacy_proxy));
+  out.set_message_id(text(in.message_id));
+  out.set_mail_recipients(text(in.mail_recipients));
+  out.set_campaign_id(text(in.campaign_id));
+}
+
+void encode_campaign(const correlate::CampaignUpdate& in, pb::CampaignUpdate& out) {
+  out.set_campaign_id(text(in.campaign_id));
+  out.set_key_kind(text(in.key_kind));
+  out.set_key(text(in.key));
+  out.set_scheme(scheme_of(in.scheme));
+  out.set_distinct_hosts(in.distinct_hosts);
+  out.set_distinct_tokens(in.distinct_tokens);
+  out.set_first_seen_ns(in.first_seen);
+  out.set_last_seen_ns(in.last_seen);
+  for (const correlate::CampaignMember& member : in.members) {
+    pb::CampaignMember& m = *out.add_members();
+    m.set_client_ip(member.client_ip.to_string());
+    m.set_token(text(member.token));
+    m.set_recipient(text(member.recipient));
+    m.set_first_seen_ns(member.first_seen);
+  }
+}
+
 struct BodyEncoder {
   pb::Event& out;
   void operator()(const extract::HttpTransaction& in) const {
@@ -179,6 +240,12 @@ struct BodyEncoder {
     quic.set_dcid(text(in.dcid_hex));
     quic.set_scid(text(in.scid_hex));
     encode_client_hello(in.client_hello, *quic.mutable_client_hello());
+  }
+  void operator()(const correlate::BeaconAlert& in) const {
+    encode_beacon(in, *out.mutable_beacon());
+  }
+  void operator()(const correlate::CampaignUpdate& in) const {
+    encode_campaign(in, *out.mutable_campaign());
   }
 };
 

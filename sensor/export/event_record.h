@@ -11,6 +11,7 @@
 #include "sensor/common/fixed_string.h"
 #include "sensor/common/ip_address.h"
 #include "sensor/common/time.h"
+#include "sensor/correlate/alerts.h"
 #include "sensor/extract/records.h"
 
 namespace bw::exporter {
@@ -46,8 +47,9 @@ struct TlsHandshakeRecord {
   extract::TlsServerHello server_hello;
 };
 
-using EventBody = std::variant<extract::HttpTransaction, extract::DnsMessage, TlsHandshakeRecord,
-                               extract::QuicInitial>;
+using EventBody =
+    std::variant<extract::HttpTransaction, extract::DnsMessage, TlsHandshakeRecord,
+                 extract::QuicInitial, correlate::BeaconAlert, correlate::CampaignUpdate>;
 
 struct EventRecord {
   OrderKey order;

@@ -132,12 +132,12 @@ class Worker final : private flow::EventSink {
   flow::FlowProcessor processor_;
 };
 
-class Exporter {
+class Exporter final : private correlate::AlertSink {
  public:
   Exporter(std::vector<std::unique_ptr<WorkerLane>>& lanes,
            std::vector<std::unique_ptr<exporter::EventWriter>>& writers,
-           exporter::EncoderContext context)
-      : lanes_(lanes), writers_(writers), context_(std::move(context)) {}
+           exporter::EncoderContext context, correlate::BeaconDetector* detector)
+      : lanes_(lanes), writers_(writers), context_(std::move(context)), detector_(detector) {}
 
   void run() {
     Backoff backoff;
@@ -185,9 +185,13 @@ class Exporter {
       if (!lanes_[i]->output.empty()) return Step::kWaiting;  // filled meanwhile: look again
     }
     write(candidate);
+    // Detection sees events in export order; what it adds follows the event it is about.
+    if (detector_ != nullptr) detector_->observe(candidate, sequence_, *this);
     lanes_[best]->output.drop_front();
     return Step::kWrote;
   }
+
+  void on_alert(const exporter::EventRecord& alert) override { write(alert); }
 
   void write(const exporter::EventRecord& record) {
     ++sequence_;
@@ -222,6 +226,7 @@ class Exporter {
   std::vector<std::unique_ptr<WorkerLane>>& lanes_;
   std::vector<std::unique_ptr<exporter::EventWriter>>& writers_;
   exporter::EncoderContext context_;
+  correlate::BeaconDetector* detector_;
   beaconwatch::v1::Event event_;
   std::uint64_t sequence_ = 0;
   ExportCounters counters_;
@@ -382,8 +387,21 @@ flow::FlowConfig per_worker(const flow::FlowConfig& total, std::uint32_t workers
 }  // namespace
 
 ReplayResult run_replay(const config::SensorConfig& config, const std::vector<std::string>& inputs,
-                        std::vector<std::unique_ptr<exporter::EventWriter>>& writers) {
+                        std::vector<std::unique_ptr<exporter::EventWriter>>& writers,
+                        correlate::DetectionResources* detection) {
   ReplayResult result;
+  std::unique_ptr<correlate::BeaconDetector> detector;
+  if (config.detect.enabled) {
+    detector = std::make_unique<correlate::BeaconDetector>(
+        config.detect, detection != nullptr ? detection->recipients.get() : nullptr,
+        detection != nullptr ? detection->intel.get() : nullptr,
+        detection != nullptr ? detection->watchlist.get() : nullptr);
+    const std::string& store = config.detection_inputs.first_seen_file;
+    if (!store.empty() && !detector->first_seen().load(store, result.error)) {
+      result.ok = false;
+      return result;
+    }
+  }
   const std::uint32_t worker_count = std::max<std::uint32_t>(1, config.pipeline.workers);
   std::vector<std::unique_ptr<WorkerLane>> lanes;
   lanes.reserve(worker_count);
@@ -406,7 +424,7 @@ ReplayResult run_replay(const config::SensorConfig& config, const std::vector<st
   exporter::EncoderContext context{config.sensor_id, {}};
   for (const std::string& input : inputs)
     context.source_names.push_back(input);
-  Exporter exporter(lanes, writers, context);
+  Exporter exporter(lanes, writers, context, detector.get());
 
   std::vector<std::thread> threads;
   threads.reserve(worker_count);
@@ -430,6 +448,15 @@ ReplayResult run_replay(const config::SensorConfig& config, const std::vector<st
   ExportCounters& export_counters = exporter.counters();
   export_counters.event_queue_full_waits = result.summary.exporter.event_queue_full_waits;
   result.summary.exporter = export_counters;
+  if (detector) {
+    result.summary.detect = detector->counters();
+    const std::string& store = config.detection_inputs.first_seen_file;
+    std::string save_error;
+    if (!store.empty() && !detector->first_seen().save(store, save_error) && result.ok) {
+      result.ok = false;
+      result.error = save_error;
+    }
+  }
   if (result.ok && !exporter.first_error().empty()) {
     result.ok = false;
     result.error = exporter.first_error();

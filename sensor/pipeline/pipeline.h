@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "sensor/config/sensor_config.h"
+#include "sensor/correlate/detection_resources.h"
 #include "sensor/export/event_encoder.h"
 #include "sensor/pipeline/run_summary.h"
 
@@ -29,7 +30,10 @@ struct ReplayResult {
 
 // Replays capture files in order through the full pipeline, writing every event to each writer.
 // A failure stops reading further input but everything already produced is still written.
+// `detection` may be null: events are then exported without beacon detection inputs (no feeds,
+// no recipients, no watchlist), but detection itself still runs unless the config disables it.
 ReplayResult run_replay(const config::SensorConfig& config, const std::vector<std::string>& inputs,
-                        std::vector<std::unique_ptr<exporter::EventWriter>>& writers);
+                        std::vector<std::unique_ptr<exporter::EventWriter>>& writers,
+                        correlate::DetectionResources* detection = nullptr);
 
 }  // namespace bw::pipeline

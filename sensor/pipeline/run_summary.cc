@@ -44,6 +44,7 @@ void RunSummary::print(std::FILE* out) const {
   print_section(out, "dns", total.dns);
   print_section(out, "tls", total.tls);
   print_section(out, "quic", total.quic);
+  print_section(out, "detect", detect);
   print_section(out, "export", exporter);
   for (std::size_t i = 0; i < workers.size(); ++i) {
     std::fprintf(out, "  worker%zu.packets %" PRIu64 "\n", i, workers[i].flow.packets);

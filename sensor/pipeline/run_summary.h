@@ -8,6 +8,7 @@
 
 #include "sensor/classify/ndpi_classifier.h"
 #include "sensor/common/counters.h"
+#include "sensor/correlate/beacon_detector.h"
 #include "sensor/decode/packet_decoder.h"
 #include "sensor/flow/flow_processor.h"
 
@@ -35,6 +36,8 @@ struct CaptureCounters {
   X(events_dns)               \
   X(events_tls)               \
   X(events_quic)              \
+  X(events_beacon)            \
+  X(events_campaign)          \
   X(event_queue_full_waits)   \
   X(write_errors)
 
@@ -58,6 +61,7 @@ struct RunSummary {
   decode::DecodeCounters decode;
   std::vector<WorkerSummary> workers;
   ExportCounters exporter;
+  correlate::DetectCounters detect;
 
   WorkerSummary worker_totals() const;
   // Prints "section.counter value" lines, non-zero counters only, in a fixed order.

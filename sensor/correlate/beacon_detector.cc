@@ -1,0 +1,478 @@
+#include "sensor/correlate/beacon_detector.h"
+
+#include <charconv>
+#include <cstdio>
+
+#include "sensor/correlate/mail_client.h"
+#include "sensor/detect/recipient_directory.h"
+#include "sensor/detect/url_tokens.h"
+#include "sensor/intel/intel_holder.h"
+
+namespace bw::correlate {
+namespace {
+
+bool contains_ci(std::string_view text, std::string_view lower_needle) {
+  if (lower_needle.size() > text.size()) return false;
+  for (std::size_t i = 0; i + lower_needle.size() <= text.size(); ++i) {
+    std::size_t k = 0;
+    for (; k < lower_needle.size(); ++k) {
+      char c = text[i + k];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+      if (c != lower_needle[k]) break;
+    }
+    if (k == lower_needle.size()) return true;
+  }
+  return false;
+}
+
+const char* image_name(extract::ImageFormat format) {
+  switch (format) {
+    case extract::ImageFormat::kGif:
+      return "gif";
+    case extract::ImageFormat::kPng:
+      return "png";
+    case extract::ImageFormat::kJpeg:
+      return "jpeg";
+    case extract::ImageFormat::kWebp:
+      return "webp";
+    case extract::ImageFormat::kIco:
+      return "ico";
+    default:
+      return "image";
+  }
+}
+
+// "200 image/gif 1x1 43 bytes"; also says whether the response is pixel-shaped and why.
+bool describe_response(const extract::HttpResponse& r, FixedString<96>& shape,
+                       FixedString<160>& why) {
+  char text[96];
+  const auto& image = r.image;
+  int n = std::snprintf(text, sizeof text, "%u %.*s", r.status,
+                        static_cast<int>(r.content_type.size()), r.content_type.view().data());
+  if (image.format != extract::ImageFormat::kNone && image.dimensions_known) {
+    n += std::snprintf(text + n, sizeof text - static_cast<std::size_t>(n), " %ux%u", image.width,
+                       image.height);
+  }
+  if (r.content_length >= 0 && n < static_cast<int>(sizeof text)) {
+    std::snprintf(text + n, sizeof text - static_cast<std::size_t>(n), " %lld bytes",
+                  static_cast<long long>(r.content_length));
+  }
+  shape.assign(text);
+  constexpr std::uint32_t kPixelSide = 2;
+  constexpr std::int64_t kTinyImageBytes = 512;
+  if (image.format != extract::ImageFormat::kNone && image.dimensions_known &&
+      image.width <= kPixelSide && image.height <= kPixelSide) {
+    std::snprintf(text, sizeof text, "%ux%u %s", image.width, image.height,
+                  image_name(image.format));
+    why.assign(text);
+    return true;
+  }
+  if (image.format != extract::ImageFormat::kNone && r.content_length >= 0 &&
+      r.content_length <= kTinyImageBytes) {
+    std::snprintf(text, sizeof text, "%s of %lld bytes", image_name(image.format),
+                  static_cast<long long>(r.content_length));
+    why.assign(text);
+    return true;
+  }
+  if (r.status == 204) {
+    why.assign("204 No Content");
+    return true;
+  }
+  return false;
+}
+
+bool cache_busting(const extract::HttpResponse& r, FixedString<160>& why) {
+  const std::string_view cc = r.cache_control.view();
+  if (contains_ci(cc, "no-store") || contains_ci(cc, "no-cache") || contains_ci(cc, "max-age=0") ||
+      contains_ci(r.pragma.view(), "no-cache") || r.expires.view() == "0" ||
+      r.expires.view() == "-1" || contains_ci(r.expires.view(), "1970") ||
+      contains_ci(r.expires.view(), "1990")) {
+    why.assign("Cache-Control: ");
+    why.append(cc.empty() ? r.pragma.view() : cc);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+BeaconDetector::BeaconDetector(const DetectConfig& config,
+                               const detect::RecipientDirectory* recipients,
+                               const intel::IntelHolder* intel, MailWatchlist* watchlist)
+    : config_(config),
+      recipients_(recipients),
+      intel_(intel),
+      watchlist_(watchlist),
+      first_seen_(config.first_seen_capacity),
+      dns_cache_(config.dns_cache_capacity),
+      campaigns_(config.campaign_min_hosts, config.campaign_window, config.campaign_max_keys) {}
+
+BeaconDetector::~BeaconDetector() = default;
+
+void BeaconDetector::observe(const exporter::EventRecord& event, std::uint64_t sequence,
+                             AlertSink& sink) {
+  if (!config_.enabled) return;
+  if (std::holds_alternative<extract::HttpTransaction>(event.body)) {
+    observe_http(event, sequence, sink);
+  } else if (const auto* tls = std::get_if<exporter::TlsHandshakeRecord>(&event.body)) {
+    if (!tls->has_client_hello) return;
+    const auto& ch = tls->client_hello;
+    observe_handshake(event, sequence, Scheme::kTls, ch.sni.view(), ch.ja3_md5.view(),
+                      ch.ja4.view(), sink);
+  } else if (const auto* quic = std::get_if<extract::QuicInitial>(&event.body)) {
+    const auto& ch = quic->client_hello;
+    observe_handshake(event, sequence, Scheme::kQuic, ch.sni.view(), ch.ja3_md5.view(),
+                      ch.ja4.view(), sink);
+  } else if (std::holds_alternative<extract::DnsMessage>(event.body)) {
+    observe_dns(event, sequence, sink);
+  }
+}
+
+BeaconAlert& BeaconDetector::start_alert(const exporter::EventRecord& event, std::uint64_t sequence,
+                                         Scheme scheme) {
+  ++counters_.events_scored;
+  working_.order = event.order;
+  working_.ts = event.ts;
+  working_.flow = event.flow;
+  working_.app_protocol = event.app_protocol;
+  working_.source_index = event.source_index;
+  working_.body = BeaconAlert{};
+  BeaconAlert& alert = std::get<BeaconAlert>(working_.body);
+  alert.scheme = scheme;
+  alert.threshold = config_.alert_threshold;
+  alert.trigger_sequence = sequence;
+  return alert;
+}
+
+void BeaconDetector::add_reason(BeaconAlert& alert, std::string_view signal, float weight,
+                                std::string_view detail) {
+  alert.score += weight;
+  Reason* reason = alert.reasons.emplace_slot();
+  if (reason == nullptr) return;
+  reason->signal.assign(signal);
+  reason->weight = weight;
+  reason->detail.assign(detail);
+}
+
+bool BeaconDetector::rare(std::string_view registrable_domain, TimestampNs ts,
+                          std::string_view app_protocol) {
+  if (registrable_domain.empty()) return false;
+  // New to this sensor within the rarity window: the lookup that precedes a fetch, and the
+  // fetches of a wave's first hour, all count; a domain seen for days does not.
+  const TimestampNs first = first_seen_.observe(registrable_domain, ts);
+  if (first == ts) ++counters_.rare_domains;
+  // nDPI names the service behind well-known domains ("TLS.Google", "HTTP.Microsoft"): those are
+  // new to this sensor perhaps, but not rare on the Internet.
+  if (app_protocol.find('.') != std::string_view::npos) return false;
+  return ts - first <= config_.rare_window;
+}
+
+void BeaconDetector::apply_intel_host(BeaconAlert& alert, std::string_view host) {
+  if (intel_ == nullptr) return;
+  const auto set = intel_->current();
+  intel::IntelHit hit;
+  if (!set->match_host(host, hit)) return;
+  ++counters_.intel_hits;
+  if (hit.category == intel::Category::kMailPrivacyProxy) {
+    alert.privacy_proxy.assign(hit.label);
+    add_reason(alert, "mail_privacy_proxy", config_.mail_privacy_proxy, hit.label);
+    return;
+  }
+  alert.tracker.assign(hit.label);
+  const bool ioc = hit.category == intel::Category::kIoc;
+  const float weight = hit.weight > 0 ? hit.weight
+                       : ioc          ? config_.ioc_intel
+                                      : config_.tracker_intel;
+  add_reason(alert, ioc ? "ioc_intel" : "tracker_intel", weight, hit.label);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+void BeaconDetector::observe_http(const exporter::EventRecord& event, std::uint64_t sequence,
+                                  AlertSink& sink) {
+  const auto& http = std::get<extract::HttpTransaction>(event.body);
+  if (!http.has_request) return;
+  const extract::HttpRequest& request = http.request;
+  BeaconAlert& alert = start_alert(event, sequence, Scheme::kHttp);
+  normalise_host(request.host.view(), alert.host);
+  suffixes_.registrable_domain(alert.host.view(), alert.registrable_domain);
+  alert.user_agent.assign(request.user_agent.view());
+
+  const detect::UrlAnalysis analysis = detect::analyse_url(request.uri.view());
+  alert.url_template.assign(alert.registrable_domain.view());
+  alert.url_template.append(analysis.url_template.view());
+  if (!analysis.tokens.empty()) {
+    const detect::Token& first = analysis.tokens[0];
+    alert.token.assign(request.uri.view().substr(first.offset, first.length));
+    FixedString<160> detail;
+    detail.assign(analysis.url_template.view());
+    add_reason(alert, "per_recipient_token", config_.per_recipient_token, detail.view());
+  }
+
+  if (recipients_ != nullptr) {
+    detect::RecipientDirectory::Match match;
+    if (recipients_->match(request.uri.view(), match)) {
+      ++counters_.recipient_matches;
+      alert.recipient.assign(recipients_->address(match.recipient_index));
+      alert.recipient_encoding.assign(detect::encoding_name(match.encoding));
+      FixedString<160> detail;
+      detail.assign(alert.recipient_encoding.view());
+      detail.append(" of ");
+      detail.append(alert.recipient.view());
+      add_reason(alert, "recipient_in_url", config_.recipient_in_url, detail.view());
+    }
+  }
+
+  if (http.has_response) {
+    FixedString<160> why;
+    if (describe_response(http.response, alert.response_shape, why)) {
+      add_reason(alert, "pixel_response", config_.pixel_response, why.view());
+    }
+    if (cache_busting(http.response, why)) {
+      add_reason(alert, "cache_busting", config_.cache_busting, why.view());
+    }
+  }
+
+  const std::string_view client = mail_client_from_user_agent(request.user_agent.view());
+  const std::string_view webmail = webmail_from_referer(request.referer.view());
+  if (!client.empty()) {
+    alert.mail_client.assign(client);
+    add_reason(alert, "mail_client", config_.mail_client, client);
+  } else if (!webmail.empty()) {
+    alert.mail_client.assign(webmail);
+    add_reason(alert, "mail_client", config_.mail_client, webmail);
+  }
+  if (!request.referer.empty() && webmail.empty()) {
+    add_reason(alert, "page_referrer", config_.page_referrer, request.referer.view());
+  }
+  if (request.cookie_sent) add_reason(alert, "cookie_sent", config_.cookie_sent, "Cookie header");
+
+  // First fetch from this client to this site, with nothing tying it to an earlier visit.
+  std::string pair = event.flow.client_ip.to_string();
+  pair.push_back(' ');
+  pair.append(alert.registrable_domain.view());
+  const bool first_contact = client_host_pairs_.insert(pair).second;
+  if (first_contact) {
+    client_host_order_.push_back(std::move(pair));
+    if (client_host_order_.size() > config_.client_host_pairs) {
+      client_host_pairs_.erase(client_host_order_.front());
+      client_host_order_.pop_front();
+    }
+  }
+  if (first_contact && request.referer.empty() && !request.cookie_sent) {
+    const bool image_dest = request.sec_fetch_dest.view() == "image";
+    add_reason(alert, "no_referrer_no_cookie", config_.no_referrer_no_cookie,
+               image_dest ? "first fetch, Sec-Fetch-Dest: image, no Referer, no Cookie"
+                          : "first fetch, no Referer, no Cookie");
+  }
+
+  if (rare(alert.registrable_domain.view(), event.ts, event.app_protocol.view())) {
+    add_reason(alert, "rare_domain", config_.rare_domain, alert.registrable_domain.view());
+  }
+  const std::string_view proxy = privacy_proxy_from_host(alert.host.view());
+  if (!proxy.empty()) {
+    alert.privacy_proxy.assign(proxy);
+    add_reason(alert, "mail_privacy_proxy", config_.mail_privacy_proxy, proxy);
+  }
+  if (intel_ != nullptr) {
+    const auto set = intel_->current();
+    intel::IntelHit hit;
+    if (set->match_url(request.host.view(), request.uri.view(), hit)) {
+      ++counters_.intel_hits;
+      if (hit.category == intel::Category::kMailPrivacyProxy) {
+        if (alert.privacy_proxy.empty()) {
+          alert.privacy_proxy.assign(hit.label);
+          add_reason(alert, "mail_privacy_proxy", config_.mail_privacy_proxy, hit.label);
+        }
+      } else {
+        alert.tracker.assign(hit.label);
+        const bool ioc = hit.category == intel::Category::kIoc;
+        const float weight = hit.weight > 0 ? hit.weight
+                             : ioc          ? config_.ioc_intel
+                                            : config_.tracker_intel;
+        add_reason(alert, ioc ? "ioc_intel" : "tracker_intel", weight, hit.label);
+      }
+    }
+  }
+  if (watchlist_ != nullptr) {
+    if (const WatchedUrl* watched = watchlist_->find(request.host.view(), request.uri.view())) {
+      ++counters_.inbound_mail_matches;
+      alert.message_id.assign(watched->message_id);
+      alert.mail_recipients.assign(watched->recipients);
+      add_reason(alert, "inbound_mail_url", config_.inbound_mail_url, watched->message_id);
+    }
+  }
+
+  if (analysis.tokens.empty()) {
+    conclude(nullptr, sink);
+    return;
+  }
+  const CampaignObservation observation{
+      "template",         alert.url_template.view(), Scheme::kHttp, event.flow.client_ip,
+      alert.token.view(), alert.recipient.view(),    event.ts,      true};
+  conclude(&observation, sink);
+}
+
+void BeaconDetector::observe_handshake(const exporter::EventRecord& event, std::uint64_t sequence,
+                                       Scheme scheme, std::string_view sni,
+                                       std::string_view ja3_md5, std::string_view ja4,
+                                       AlertSink& sink) {
+  BeaconAlert& alert = start_alert(event, sequence, scheme);
+  alert.ja3_md5.assign(ja3_md5);
+  alert.ja4.assign(ja4);
+  if (!sni.empty()) {
+    normalise_host(sni, alert.host);
+  } else {
+    // ECH, resumption or a bare IP connection: name the server by the answer that resolved it.
+    const std::string_view name = dns_cache_.lookup(event.flow.server_ip.to_string(), event.ts);
+    if (name.empty()) return;
+    ++counters_.names_from_dns_cache;
+    normalise_host(name, alert.host);
+  }
+  suffixes_.registrable_domain(alert.host.view(), alert.registrable_domain);
+  const bool new_domain =
+      rare(alert.registrable_domain.view(), event.ts, event.app_protocol.view());
+  if (new_domain) {
+    add_reason(alert, "rare_domain", config_.rare_domain, alert.registrable_domain.view());
+  }
+  apply_intel_host(alert, alert.host.view());
+  if (intel_ != nullptr) {
+    const auto set = intel_->current();
+    intel::IntelHit hit;
+    if ((!ja4.empty() && set->match_ja4(ja4, hit)) ||
+        (!ja3_md5.empty() && set->match_ja3(ja3_md5, hit))) {
+      ++counters_.intel_hits;
+      const bool ioc = hit.category == intel::Category::kIoc;
+      add_reason(alert, ioc ? "ioc_intel" : "client_fingerprint",
+                 hit.weight > 0 ? hit.weight : (ioc ? config_.ioc_intel : config_.mail_client),
+                 hit.label);
+      if (!ioc) alert.mail_client.assign(hit.label);
+    }
+  }
+  // A rare name reached by many hosts in a short time is a campaign even when no token shows.
+  // Only names that were new when this window's first host reached them are candidates: the
+  // campaign tracker holds their state, everything else stays out of it.
+  const CampaignObservation observation{
+      "sni", alert.registrable_domain.view(), scheme, event.flow.client_ip, {}, {}, event.ts,
+      false};
+  if (new_domain || campaigns_.tracking(observation)) {
+    conclude(&observation, sink);
+  } else {
+    conclude(nullptr, sink);
+  }
+}
+
+void BeaconDetector::observe_dns(const exporter::EventRecord& event, std::uint64_t sequence,
+                                 AlertSink& sink) {
+  const auto& dns = std::get<extract::DnsMessage>(event.body);
+  if (dns.flavor != extract::DnsFlavor::kDns || dns.query_name.empty()) return;
+  if (dns.is_response) {
+    for (const extract::DnsAnswer& answer : dns.answers) {
+      if (answer.type == 1 || answer.type == 28) {
+        dns_cache_.record(answer.data.view(), dns.query_name.view(), event.ts, answer.ttl);
+      }
+    }
+    return;
+  }
+  const detect::UrlAnalysis analysis = detect::analyse_dns_name(dns.query_name.view());
+  BeaconAlert& alert = start_alert(event, sequence, Scheme::kDns);
+  normalise_host(dns.query_name.view(), alert.host);
+  suffixes_.registrable_domain(alert.host.view(), alert.registrable_domain);
+  if (rare(alert.registrable_domain.view(), event.ts, event.app_protocol.view())) {
+    add_reason(alert, "rare_domain", config_.rare_domain, alert.registrable_domain.view());
+  }
+  apply_intel_host(alert, alert.host.view());
+  if (analysis.tokens.empty()) {
+    conclude(nullptr, sink);
+    return;
+  }
+  const detect::Token& first = analysis.tokens[0];
+  alert.token.assign(dns.query_name.view().substr(first.offset, first.length));
+  alert.url_template.assign(analysis.url_template.view());
+  add_reason(alert, "dns_token_label", config_.dns_token_label, analysis.url_template.view());
+  const CampaignObservation observation{"dns_parent",       alert.url_template.view(),
+                                        Scheme::kDns,       event.flow.client_ip,
+                                        alert.token.view(), {},
+                                        event.ts,           true};
+  conclude(&observation, sink);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+void BeaconDetector::conclude(const CampaignObservation* observation, AlertSink& sink) {
+  BeaconAlert& alert = std::get<BeaconAlert>(working_.body);
+  if (observation == nullptr) {
+    if (alert.score >= config_.alert_threshold) emit_alert(working_, sink);
+    return;
+  }
+  const CampaignVerdict verdict = campaigns_.observe(*observation);
+  const std::string& id = *verdict.campaign_id;
+  if (!verdict.is_campaign) {
+    // Not (yet) a campaign: alert on the fetch's own merits, and keep it in case it becomes one.
+    if (alert.score >= config_.alert_threshold) {
+      emit_alert(working_, sink);
+    } else if (alert.score > 0) {
+      auto& queue = pending_[id];
+      if (queue.size() >= config_.pending_per_campaign) queue.pop_front();
+      queue.push_back(Pending{working_});
+    }
+    return;
+  }
+  // Part of a campaign: the fetches that waited below the threshold are judged again with the
+  // campaign's weight, then this one.
+  FixedString<160> detail;
+  detail.assign(id);
+  detail.append(" ");
+  detail.append(observation->key);
+  if (verdict.just_formed) {
+    ++counters_.campaigns_formed;
+    auto found = pending_.find(id);
+    if (found != pending_.end()) {
+      for (Pending& pending : found->second) {
+        BeaconAlert& earlier = std::get<BeaconAlert>(pending.alert.body);
+        add_reason(earlier, "campaign", config_.campaign, detail.view());
+        earlier.campaign_id.assign(id);
+        if (earlier.score >= config_.alert_threshold) {
+          ++counters_.alerts_retroactive;
+          emit_alert(pending.alert, sink);
+        }
+      }
+      pending_.erase(found);
+    }
+  }
+  alert.campaign_id.assign(id);
+  add_reason(alert, "campaign", config_.campaign, detail.view());
+  if (alert.score >= config_.alert_threshold) emit_alert(working_, sink);
+  if (verdict.new_host) {
+    ++counters_.campaign_updates;
+    campaign_record_.order = working_.order;
+    campaign_record_.ts = working_.ts;
+    campaign_record_.flow = working_.flow;
+    campaign_record_.app_protocol = working_.app_protocol;
+    campaign_record_.source_index = working_.source_index;
+    campaign_record_.body = CampaignUpdate{};
+    campaigns_.describe(*observation, std::get<CampaignUpdate>(campaign_record_.body));
+    sink.on_alert(campaign_record_);
+  }
+}
+
+void BeaconDetector::emit_alert(exporter::EventRecord& record, AlertSink& sink) {
+  const BeaconAlert& alert = std::get<BeaconAlert>(record.body);
+  switch (alert.scheme) {
+    case Scheme::kHttp:
+      ++counters_.alerts_http;
+      break;
+    case Scheme::kTls:
+      ++counters_.alerts_tls;
+      break;
+    case Scheme::kQuic:
+      ++counters_.alerts_quic;
+      break;
+    case Scheme::kDns:
+      ++counters_.alerts_dns;
+      break;
+  }
+  sink.on_alert(record);
+}
+
+}  // namespace bw::correlate

@@ -1,0 +1,50 @@
+// Which registrable domains this sensor has seen before, bounded and kept across restarts.
+//
+// A tracking domain registered for one campaign is new to every network it targets; a domain the
+// sensor has seen for weeks is not. The store remembers at most `capacity` domains; when full it
+// forgets the one seen least recently (counted), and it is saved to a file on request and loaded
+// at start, so a restart does not make every domain look new again.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "sensor/common/time.h"
+
+namespace bw::correlate {
+
+class FirstSeenStore {
+ public:
+  explicit FirstSeenStore(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
+
+  // Records a sighting; returns when the key was first seen (`ts` itself for a new key, or one
+  // forgotten since).
+  TimestampNs observe(std::string_view key, TimestampNs ts);
+  bool contains(std::string_view key) const { return index_.count(std::string(key)) != 0; }
+  std::size_t size() const { return index_.size(); }
+  std::uint64_t evictions() const { return evictions_; }
+
+  // File format: "# beaconwatch first-seen v1" then one "first_seen_ns<TAB>last_seen_ns<TAB>key"
+  // line per domain, least recently seen first. Missing file: empty store, not an error.
+  bool load(const std::string& path, std::string& error);
+  // Writes to a temporary file and renames it over `path`, so a crash never leaves half a file.
+  bool save(const std::string& path, std::string& error) const;
+
+ private:
+  struct Entry {
+    std::string key;
+    TimestampNs first_seen;
+    TimestampNs last_seen;
+  };
+  void insert(std::string key, TimestampNs first_seen, TimestampNs last_seen);
+
+  std::size_t capacity_;
+  std::list<Entry> order_;  // least recently seen at the front
+  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  std::uint64_t evictions_ = 0;
+};
+
+}  // namespace bw::correlate

@@ -1,0 +1,84 @@
+#include "sensor/correlate/mail_client.h"
+
+#include <array>
+#include <utility>
+
+namespace bw::correlate {
+namespace {
+
+bool contains_ci(std::string_view text, std::string_view needle) {
+  if (needle.size() > text.size()) return false;
+  for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
+    bool match = true;
+    for (std::size_t k = 0; k < needle.size() && match; ++k) {
+      char c = text[i + k];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+      match = c == needle[k];
+    }
+    if (match) return true;
+  }
+  return false;
+}
+
+bool ends_with_label(std::string_view host, std::string_view suffix) {
+  if (host.size() < suffix.size()) return false;
+  if (host.substr(host.size() - suffix.size()) != suffix) return false;
+  return host.size() == suffix.size() || host[host.size() - suffix.size() - 1] == '.';
+}
+
+}  // namespace
+
+std::string_view mail_client_from_user_agent(std::string_view ua) {
+  // Needles are lower case; matching is case-insensitive.
+  if (contains_ci(ua, "microsoft outlook") || contains_ci(ua, "ms-office") ||
+      contains_ci(ua, "msoffice") || contains_ci(ua, "microsoft office")) {
+    return "outlook";
+  }
+  if (contains_ci(ua, "thunderbird")) return "thunderbird";
+  if (contains_ci(ua, "windows-mail") || contains_ci(ua, "windows live mail")) {
+    return "windows-mail";
+  }
+  if (contains_ci(ua, "googleimageproxy")) return "gmail-image-proxy";
+  if (contains_ci(ua, "yahoomailproxy")) return "yahoo-image-proxy";
+  // Apple Mail and iOS Mail load remote content with WebKit but, unlike Safari, without a
+  // "Safari/" or "Version/" token; browsers embedding WebKit (Chrome, Firefox on iOS) add theirs.
+  if (contains_ci(ua, "applewebkit") && !contains_ci(ua, "safari") &&
+      !contains_ci(ua, "version/") && !contains_ci(ua, "chrome") && !contains_ci(ua, "crios") &&
+      !contains_ci(ua, "fxios") && !contains_ci(ua, "edg")) {
+    return "apple-mail";
+  }
+  return {};
+}
+
+std::string_view webmail_from_referer(std::string_view referer) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kWebmail = {{
+      {"mail.google.com", "webmail:gmail"},
+      {"outlook.live.com", "webmail:outlook"},
+      {"outlook.office.com", "webmail:outlook"},
+      {"outlook.office365.com", "webmail:outlook"},
+      {"mail.yahoo.com", "webmail:yahoo"},
+      {"mail.proton.me", "webmail:proton"},
+      {"webmail.", "webmail:generic"},
+      {"/owa/", "webmail:owa"},
+  }};
+  for (const auto& [needle, name] : kWebmail) {
+    if (contains_ci(referer, needle)) return name;
+  }
+  return {};
+}
+
+std::string_view privacy_proxy_from_host(std::string_view host) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kProxies = {{
+      {"googleusercontent.com", "gmail-image-proxy"},
+      {"ggpht.com", "gmail-image-proxy"},
+      {"yusercontent.com", "yahoo-image-proxy"},
+      {"mail-privacy.apple.com", "apple-mail-privacy-protection"},
+      {"mask.icloud.com", "apple-mail-privacy-protection"},
+  }};
+  for (const auto& [suffix, name] : kProxies) {
+    if (ends_with_label(host, suffix)) return name;
+  }
+  return {};
+}
+
+}  // namespace bw::correlate
