@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libpcap-dev libndpi-dev libboost-dev libssl-dev
+  libre2-dev libpsl-dev publicsuffix
   protobuf-compiler libprotobuf-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # Fuzzing and sanitizer runtimes for the test suite.
