@@ -1,5 +1,6 @@
 // bw-sensor: wires the command line and configuration to the pipeline. All logic lives in
 // sensor_core, which the tests link.
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -11,6 +12,13 @@
 #include "sensor/pipeline/pipeline.h"
 
 namespace {
+
+bw::correlate::DetectionResources* g_detection = nullptr;
+
+// Only an atomic store: the exporter thread does the reload.
+void on_sighup(int /*signal*/) {
+  if (g_detection != nullptr) g_detection->reload_requested.store(true, std::memory_order_relaxed);
+}
 
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
@@ -60,6 +68,12 @@ int main(int argc, char** argv) {
           config.detect.mail_watchlist_capacity, detection, warnings, error)) {
     return fail(error, kExitUsage);
   }
+  g_detection = &detection;
+  struct sigaction action {};
+  action.sa_handler = on_sighup;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGHUP, &action, nullptr);
   for (const std::string& warning : warnings) {
     std::fprintf(stderr, "bw-sensor: warning: %s\n", warning.c_str());
   }

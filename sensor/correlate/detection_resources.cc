@@ -49,4 +49,16 @@ bool load_detection_resources(const std::vector<std::string>& intel_feeds,
   return true;
 }
 
+bool reload_intel_if_requested(DetectionResources& resources, std::FILE* log) {
+  if (!resources.reload_requested.exchange(false, std::memory_order_acq_rel)) return false;
+  if (!resources.intel) return false;
+  std::vector<std::string> problems;
+  const bool ok = resources.intel->reload(resources.intel_feeds, problems);
+  for (const std::string& problem : problems)
+    std::fprintf(log, "bw-sensor: intel: %s\n", problem.c_str());
+  std::fprintf(log, "bw-sensor: intel: reload %s (%zu feeds)\n",
+               ok ? "done" : "failed, previous feeds kept", resources.intel_feeds.size());
+  return true;
+}
+
 }  // namespace bw::correlate

@@ -136,12 +136,18 @@ class Exporter final : private correlate::AlertSink {
  public:
   Exporter(std::vector<std::unique_ptr<WorkerLane>>& lanes,
            std::vector<std::unique_ptr<exporter::EventWriter>>& writers,
-           exporter::EncoderContext context, correlate::BeaconDetector* detector)
-      : lanes_(lanes), writers_(writers), context_(std::move(context)), detector_(detector) {}
+           exporter::EncoderContext context, correlate::BeaconDetector* detector,
+           correlate::DetectionResources* detection)
+      : lanes_(lanes),
+        writers_(writers),
+        context_(std::move(context)),
+        detector_(detector),
+        detection_(detection) {}
 
   void run() {
     Backoff backoff;
     for (;;) {
+      if (detection_ != nullptr) correlate::reload_intel_if_requested(*detection_, stderr);
       const Step step = step_once();
       if (step == Step::kFinished) break;
       if (step == Step::kWrote) {
@@ -227,6 +233,7 @@ class Exporter final : private correlate::AlertSink {
   std::vector<std::unique_ptr<exporter::EventWriter>>& writers_;
   exporter::EncoderContext context_;
   correlate::BeaconDetector* detector_;
+  correlate::DetectionResources* detection_;
   beaconwatch::v1::Event event_;
   std::uint64_t sequence_ = 0;
   ExportCounters counters_;
@@ -424,7 +431,7 @@ ReplayResult run_replay(const config::SensorConfig& config, const std::vector<st
   exporter::EncoderContext context{config.sensor_id, {}};
   for (const std::string& input : inputs)
     context.source_names.push_back(input);
-  Exporter exporter(lanes, writers, context, detector.get());
+  Exporter exporter(lanes, writers, context, detector.get(), detection);
 
   std::vector<std::thread> threads;
   threads.reserve(worker_count);
