@@ -171,19 +171,23 @@ void BeaconDetector::apply_intel_host(BeaconAlert& alert, std::string_view host)
   if (intel_ == nullptr) return;
   const auto set = intel_->current();
   intel::IntelHit hit;
-  if (!set->match_host(host, hit)) return;
+  if (set->match_host(host, hit)) apply_intel_hit(alert, hit);
+}
+
+void BeaconDetector::apply_intel_hit(BeaconAlert& alert, const intel::IntelHit& hit) {
   ++counters_.intel_hits;
+  // Feed weights are confidences in [0, 1] that scale the configured signal weight.
+  const float confidence = hit.weight > 0 ? hit.weight : 1.0f;
   if (hit.category == intel::Category::kMailPrivacyProxy) {
+    if (!alert.privacy_proxy.empty()) return;
     alert.privacy_proxy.assign(hit.label);
-    add_reason(alert, "mail_privacy_proxy", config_.mail_privacy_proxy, hit.label);
+    add_reason(alert, "mail_privacy_proxy", config_.mail_privacy_proxy * confidence, hit.label);
     return;
   }
   alert.tracker.assign(hit.label);
   const bool ioc = hit.category == intel::Category::kIoc;
-  const float weight = hit.weight > 0 ? hit.weight
-                       : ioc          ? config_.ioc_intel
-                                      : config_.tracker_intel;
-  add_reason(alert, ioc ? "ioc_intel" : "tracker_intel", weight, hit.label);
+  add_reason(alert, ioc ? "ioc_intel" : "tracker_intel",
+             (ioc ? config_.ioc_intel : config_.tracker_intel) * confidence, hit.label);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -277,22 +281,7 @@ void BeaconDetector::observe_http(const exporter::EventRecord& event, std::uint6
   if (intel_ != nullptr) {
     const auto set = intel_->current();
     intel::IntelHit hit;
-    if (set->match_url(request.host.view(), request.uri.view(), hit)) {
-      ++counters_.intel_hits;
-      if (hit.category == intel::Category::kMailPrivacyProxy) {
-        if (alert.privacy_proxy.empty()) {
-          alert.privacy_proxy.assign(hit.label);
-          add_reason(alert, "mail_privacy_proxy", config_.mail_privacy_proxy, hit.label);
-        }
-      } else {
-        alert.tracker.assign(hit.label);
-        const bool ioc = hit.category == intel::Category::kIoc;
-        const float weight = hit.weight > 0 ? hit.weight
-                             : ioc          ? config_.ioc_intel
-                                            : config_.tracker_intel;
-        add_reason(alert, ioc ? "ioc_intel" : "tracker_intel", weight, hit.label);
-      }
-    }
+    if (set->match_url(request.host.view(), request.uri.view(), hit)) apply_intel_hit(alert, hit);
   }
   if (watchlist_ != nullptr) {
     if (const WatchedUrl* watched = watchlist_->find(request.host.view(), request.uri.view())) {
@@ -343,9 +332,10 @@ void BeaconDetector::observe_handshake(const exporter::EventRecord& event, std::
         (!ja3_md5.empty() && set->match_ja3(ja3_md5, hit))) {
       ++counters_.intel_hits;
       const bool ioc = hit.category == intel::Category::kIoc;
-      add_reason(alert, ioc ? "ioc_intel" : "client_fingerprint",
-                 hit.weight > 0 ? hit.weight : (ioc ? config_.ioc_intel : config_.mail_client),
-                 hit.label);
+      add_reason(
+          alert, ioc ? "ioc_intel" : "client_fingerprint",
+          (ioc ? config_.ioc_intel : config_.mail_client) * (hit.weight > 0 ? hit.weight : 1.0f),
+          hit.label);
       if (!ioc) alert.mail_client.assign(hit.label);
     }
   }

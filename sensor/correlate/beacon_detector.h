@@ -27,7 +27,8 @@ class RecipientDirectory;
 }
 namespace bw::intel {
 class IntelHolder;
-}
+struct IntelHit;
+}  // namespace bw::intel
 
 namespace bw::correlate {
 
@@ -119,6 +120,7 @@ class BeaconDetector {
   void add_reason(BeaconAlert& alert, std::string_view signal, float weight,
                   std::string_view detail);
   void apply_intel_host(BeaconAlert& alert, std::string_view host);
+  void apply_intel_hit(BeaconAlert& alert, const intel::IntelHit& hit);
   bool rare(std::string_view registrable_domain, TimestampNs ts, std::string_view app_protocol);
   // Joins the campaign, then emits the alert if the score is high enough and any campaign news.
   void conclude(const CampaignObservation* observation, AlertSink& sink);

@@ -11,6 +11,7 @@
 #include "sensor/correlate/mail_watchlist.h"
 #include "sensor/correlate/public_suffix.h"
 #include "sensor/detect/recipient_directory.h"
+#include "sensor/intel/intel_holder.h"
 
 namespace bw::correlate {
 namespace {
@@ -292,6 +293,30 @@ TEST_F(DetectorTest, WellKnownServicesAreNotRare) {
     detector.observe(e, host, *this);
   }
   EXPECT_TRUE(alerts.empty());
+}
+
+TEST_F(DetectorTest, TrackerIntelScalesItsWeightByTheFeedConfidence) {
+  std::vector<std::string> problems;
+  auto set = intel::IntelSet::build(
+      {intel::FeedText{"test.feed",
+                       "# beaconwatch-feed v1 kind=domain-suffix category=email-tracker\n"
+                       "mailtrack-example.com\tExampleTrack\t0.5\n"}},
+      problems);
+  ASSERT_TRUE(set) << (problems.empty() ? "" : problems.front());
+  intel::IntelHolder holder(set);
+  BeaconDetector detector(DetectConfig{}, nullptr, &holder, nullptr);
+  detector.observe(http(1, "px.mailtrack-example.com", "/open", kChrome, 1, true), 1, *this);
+  const auto found = beacons();
+  ASSERT_EQ(found.size(), 1u);  // pixel 2 + cache 0.5 + rare 1.5 + intel 3 x 0.5 + no-referrer 0.5
+  EXPECT_EQ(found[0]->tracker.view(), "ExampleTrack");
+  bool intel_reason = false;
+  for (const Reason& r : found[0]->reasons) {
+    if (r.signal.view() == "tracker_intel") {
+      intel_reason = true;
+      EXPECT_FLOAT_EQ(r.weight, 1.5f);
+    }
+  }
+  EXPECT_TRUE(intel_reason);
 }
 
 TEST_F(DetectorTest, DisabledDetectorAddsNothing) {
