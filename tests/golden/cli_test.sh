@@ -47,22 +47,29 @@ printf '{"version": 1, "flow": {"max_flowz": 5}}' >bad.json
 check "unknown config field exits 2" run 2 --config bad.json --read a.pcap
 check "  ... naming the field" grep -q 'max_flowz' err.txt
 
-check "file replay" run 0 --read a.pcap --json a.jsonl --no-summary
+# Detection correlates across files, so event counts are compared without it.
+check "file replay" run 0 --read a.pcap --json a.jsonl --no-summary --no-detect
 check "  ... produced events" test "$(events a.jsonl)" -gt 10
-check "stdin replay" run 0 --read - --json stdin.jsonl --no-summary <a.pcap
+check "stdin replay" run 0 --read - --json stdin.jsonl --no-summary --no-detect <a.pcap
 check "  ... same events as the file (but for the source name)" \
   cmp -s <(sed 's/"source":"a.pcap"/"source":"-"/' a.jsonl) stdin.jsonl
 
-check "b alone" run 0 --read b.pcap --json b.jsonl --no-summary
-check "two files in order" run 0 --read a.pcap b.pcap --json ab.jsonl --no-summary
+check "b alone" run 0 --read b.pcap --json b.jsonl --no-summary --no-detect
+check "two files in order" run 0 --read a.pcap b.pcap --json ab.jsonl --no-summary --no-detect
 check "  ... all events of both" test "$(events ab.jsonl)" -eq $(($(events a.jsonl) + $(events b.jsonl)))
-check "a good file then a missing one exits 1" run 1 --read a.pcap missing.pcap --json partial.jsonl
+check "a good file then a missing one exits 1" run 1 --read a.pcap missing.pcap --json partial.jsonl --no-detect
 check "  ... and keeps every event of the good file" test "$(events partial.jsonl)" -eq "$(events a.jsonl)"
 
-check "binary protobuf output" run 0 --read a.pcap --pb a.pb --json a2.jsonl --no-summary
+check "binary protobuf output" run 0 --read a.pcap --pb a.pb --json a2.jsonl --no-summary --no-detect
 check "  ... is non-empty and JSON unchanged" test -s a.pb
 check "  ... JSON alongside equals JSON alone" cmp -s a.jsonl a2.jsonl
 
+check "detection adds beacon events to the demo" run 0 --read b.pcap --json det.jsonl --no-summary
+check "  ... at least one beacon alert" grep -q '"beacon":' det.jsonl
+printf '# beaconwatch-feed v1 kind=domain category=email-tracker\nbad domain with spaces\tX\t0.5\n' >bad.feed
+check "a bad feed line is a warning, not a failure" run 0 --read a.pcap --intel bad.feed --json /dev/null
+check "  ... naming file and line" grep -q 'bad.feed:2' err.txt
+check "a missing feed file is an error" run 2 --read a.pcap --intel missing.feed
 check "unwritable output exits 2" run 2 --read a.pcap --json /nonexistent/dir/x.jsonl
 check "  ... naming the path" grep -q '/nonexistent/dir/x.jsonl' err.txt
 
