@@ -15,6 +15,7 @@ constexpr std::uint8_t kAck = 0x10;
 constexpr int kClientToServer = 0;
 constexpr int kServerToClient = 1;
 constexpr std::uint64_t kUdpDecisionDatagrams = 4;
+constexpr std::uint16_t kSsdpPort = 1900;
 
 bool is_dns_port(std::uint16_t port) {
   return port == 53 || port == 5353 || port == 5355;
@@ -352,6 +353,8 @@ void FlowProcessor::on_udp(std::uint32_t index, int direction,
   if (flow.app == AppKind::kUndecided) {
     if (is_dns_port(flow.server_port) || is_dns_port(flow.client_port)) {
       flow.app = AppKind::kDnsUdp;
+    } else if (flow.server_port == kSsdpPort || flow.client_port == kSsdpPort) {
+      flow.app = AppKind::kHttpUdp;
     } else if (direction == kClientToServer && extract::quic::looks_like_quic_initial(payload)) {
       flow.app_slot = quic_sessions_.acquire();
       if (flow.app_slot == kNoIndex) {
@@ -371,13 +374,30 @@ void FlowProcessor::on_udp(std::uint32_t index, int direction,
   event_flow_ = &flow;
   if (flow.app == AppKind::kDnsUdp) {
     scratch_dns_ = extract::DnsMessage{};
+    // The flavor is an input: mDNS gives the class field's top bit another meaning.
+    scratch_dns_.transport = extract::DnsTransport::kUdp;
+    scratch_dns_.flavor = extract::dns::flavor_for_ports(flow.client_port, flow.server_port);
     const extract::dns::DnsParseStatus status =
         extract::dns::parse_message(payload, scratch_dns_, dns_counters_);
     if (status != extract::dns::DnsParseStatus::kMalformed || !scratch_dns_.query_name.empty()) {
-      scratch_dns_.transport = extract::DnsTransport::kUdp;
-      scratch_dns_.flavor = extract::dns::flavor_for_ports(flow.client_port, flow.server_port);
       on_dns_message(scratch_dns_);
     }
+  } else if (flow.app == AppKind::kHttpUdp) {
+    // SSDP: each datagram is one whole HTTP message.
+    const std::uint32_t slot = http_sessions_.acquire();
+    if (slot == kNoIndex) {
+      ++counters_.http_session_pool_exhausted;
+      return;
+    }
+    auto& parser = http_sessions_[slot];
+    parser.reset();
+    if (direction == kClientToServer) {
+      parser.on_client_bytes(payload, context_.ts, *this, http_counters_);
+    } else {
+      parser.on_server_bytes(payload, context_.ts, *this, http_counters_);
+    }
+    parser.finish(*this, http_counters_);
+    http_sessions_.release(slot);
   } else if (flow.app == AppKind::kQuic && direction == kClientToServer) {
     QuicSession& session = quic_sessions_[flow.app_slot];
     const extract::quic::QuicStatus status =

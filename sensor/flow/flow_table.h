@@ -21,7 +21,16 @@ inline constexpr std::uint32_t kNoIndex = 0xffffffffu;
 enum class TimeoutClass : std::uint8_t { kTcpOpen = 0, kOther = 1, kTcpClosed = 2 };
 inline constexpr int kTimeoutClasses = 3;
 
-enum class AppKind : std::uint8_t { kUndecided, kNone, kHttp, kTls, kDnsTcp, kDnsUdp, kQuic };
+enum class AppKind : std::uint8_t {
+  kUndecided,
+  kNone,
+  kHttp,
+  kHttpUdp,  // SSDP: HTTP messages in single UDP datagrams
+  kTls,
+  kDnsTcp,
+  kDnsUdp,
+  kQuic
+};
 
 struct TcpDirection {
   std::uint32_t next_seq = 0;

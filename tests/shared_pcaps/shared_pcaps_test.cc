@@ -3,8 +3,6 @@
 // 12) and with the JA4 references in detail/ja4_reference.tsv. Prints per-file recall.
 //
 // Where the sensor and tshark rightly differ, the test says so next to the check:
-// - HTTP over UDP (SSDP M-SEARCH/NOTIFY) is counted by tshark as HTTP requests; the sensor only
-//   parses HTTP over TCP, since mail clients never fetch beacons over SSDP.
 // - tshark counts every ClientHello frame; the sensor reports the first ClientHello of each
 //   connection (a HelloRetryRequest's second ClientHello, or a retransmitted QUIC Initial, is the
 //   same connection).

@@ -1,0 +1,64 @@
+// URL analysis and directory matching run per request: after setup they must not touch the heap.
+// Replacing operator new with malloc/free is the point of this test; GCC cannot see they pair.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <string>
+
+#include "sensor/detect/recipient_directory.h"
+#include "sensor/detect/url_tokens.h"
+
+namespace {
+thread_local bool counting = false;
+std::atomic<std::uint64_t> allocations{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+  if (counting) allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+
+namespace bw::detect {
+namespace {
+
+TEST(DetectNoAllocation, AnalysisAndMatchingStayOffTheHeap) {
+  RecipientDirectory directory;
+  ASSERT_TRUE(directory.add("John.Doe@Parliament.example"));
+  ASSERT_TRUE(directory.add("anna.berg+news@ministry.example.org"));
+  const std::string long_url = "/x/" + std::string(10'000, 'W') + "?e=3f2a9c0e4b7d11ee";
+  const std::string urls[] = {
+      "/track/open.php?u=8a3f0c19d2b74e6a5c1f09e3d&id=4b7e2a91fc&e=am9obi5kb2VAcGFybGlhbWVudC5l"
+      "eGFtcGxl",
+      "http://A3F9E0C2B1D4.t.News-Example.com/o/eyJ1IjoxMjM0fQ/pixel.png#frag",
+      "/t?d=eyJlbSI6ImpvaG4uZG9lQHBhcmxpYW1lbnQuZXhhbXBsZSJ9&x=%zz",
+      long_url,
+  };
+  UrlTokenCounters counters;
+  std::size_t tokens = 0;
+  std::size_t matches = 0;
+  counting = true;
+  for (const std::string& url : urls) {
+    tokens += analyse_url(url, counters).tokens.size();
+    tokens += analyse_dns_name("a3f9e0c2b1d4.t.news-example.com", counters).tokens.size();
+    RecipientDirectory::Match m;
+    if (directory.match(url, m)) ++matches;
+  }
+  counting = false;
+  EXPECT_EQ(allocations.load(), 0u);
+  EXPECT_EQ(matches, 2u);
+  EXPECT_GT(tokens, 8u);
+}
+
+}  // namespace
+}  // namespace bw::detect
