@@ -40,7 +40,8 @@ NdpiClassifier::NdpiClassifier(const ClassifierConfig& config) : config_(config)
   const std::size_t unit = sizeof(std::max_align_t);
   const std::size_t units = (ndpi_detection_get_sizeof_ndpi_flow_struct() + unit - 1) / unit;
   state_size_ = units * unit;
-  state_storage_ = std::make_unique<std::max_align_t[]>(units * config_.max_concurrent_flows);
+  // Default-initialised (make_unique would zero it): pages are committed as states are used.
+  state_storage_.reset(new std::max_align_t[units * config_.max_concurrent_flows]);
   free_states_.reserve(config_.max_concurrent_flows);
   for (std::uint32_t i = config_.max_concurrent_flows; i > 0; --i) {
     free_states_.push_back(

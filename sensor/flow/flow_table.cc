@@ -2,6 +2,8 @@
 
 #include <bit>
 #include <cstring>
+#include <new>
+#include <type_traits>
 
 namespace bw::flow {
 namespace {
@@ -37,9 +39,20 @@ std::uint64_t hash_flow_key(const FlowKey& key) {
   return h;
 }
 
-FlowTable::FlowTable(std::uint32_t capacity) {
-  if (capacity == 0) capacity = 1;
-  flows_.resize(capacity);
+namespace {
+Flow* allocate_flows(std::uint32_t capacity) {
+  return static_cast<Flow*>(::operator new[](sizeof(Flow) * capacity));
+}
+void free_flows(Flow* flows) {
+  ::operator delete[](flows);
+}
+}  // namespace
+
+FlowTable::FlowTable(std::uint32_t capacity)
+    : flows_(allocate_flows(capacity == 0 ? 1 : capacity), free_flows),
+      capacity_(capacity == 0 ? 1 : capacity) {
+  static_assert(std::is_trivially_destructible_v<Flow>, "entries are never destroyed");
+  capacity = capacity_;
   hashes_.resize(capacity);
   const std::size_t slots = std::bit_ceil(std::size_t{capacity} * 2);
   slots_.resize(slots);
@@ -61,8 +74,7 @@ std::uint32_t FlowTable::find(const FlowKey& key, std::uint64_t hash) const {
 std::uint32_t FlowTable::insert(const FlowKey& key, std::uint64_t hash) {
   const std::uint32_t index = free_.back();
   free_.pop_back();
-  Flow& flow = flows_[index];
-  flow = Flow{};
+  Flow& flow = *new (&flows_[index]) Flow();
   flow.key = key;
   flow.in_use = true;
   hashes_[index] = hash;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "sensor/classify/ndpi_classifier.h"
@@ -27,6 +28,7 @@ enum class AppKind : std::uint8_t {
   kHttp,
   kHttpUdp,  // SSDP: HTTP messages in single UDP datagrams
   kTls,
+  kSmtp,
   kDnsTcp,
   kDnsUdp,
   kQuic
@@ -88,7 +90,7 @@ class FlowTable {
  public:
   explicit FlowTable(std::uint32_t capacity);
 
-  std::uint32_t capacity() const { return static_cast<std::uint32_t>(flows_.size()); }
+  std::uint32_t capacity() const { return capacity_; }
   std::uint32_t active() const { return active_; }
 
   // Index of the flow with this key, or kNoIndex.
@@ -96,7 +98,7 @@ class FlowTable {
   // Inserts a fresh entry; the table must not be full (evict first).
   std::uint32_t insert(const FlowKey& key, std::uint64_t hash);
   void remove(std::uint32_t index);
-  bool full() const { return active_ == flows_.size(); }
+  bool full() const { return active_ == capacity_; }
 
   Flow& at(std::uint32_t index) { return flows_[index]; }
   const Flow& at(std::uint32_t index) const { return flows_[index]; }
@@ -127,7 +129,9 @@ class FlowTable {
   void link_tail(std::uint32_t index, TimeoutClass timeout_class);
   std::size_t slot_of(std::uint32_t index) const;
 
-  std::vector<Flow> flows_;
+  // Entries are constructed when inserted, so untouched capacity costs no resident memory.
+  std::unique_ptr<Flow[], void (*)(Flow*)> flows_;
+  std::uint32_t capacity_ = 0;
   std::vector<Slot> slots_;  // power-of-two size, at least twice the capacity
   std::vector<std::uint64_t> hashes_;
   std::vector<std::uint32_t> free_;
