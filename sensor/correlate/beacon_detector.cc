@@ -128,6 +128,14 @@ void BeaconDetector::observe(const exporter::EventRecord& event, std::uint64_t s
   }
 }
 
+void BeaconDetector::observe_mail_url(const exporter::MailUrlRecord& mail) {
+  if (!config_.enabled || watchlist_ == nullptr) return;
+  ++counters_.mail_urls_watched;
+  watchlist_->add(mail.url.view(), WatchedUrl{std::string(mail.message_id.view()),
+                                              std::string(mail.recipients.view()),
+                                              std::string(mail.subject.view())});
+}
+
 BeaconAlert& BeaconDetector::start_alert(const exporter::EventRecord& event, std::uint64_t sequence,
                                          Scheme scheme) {
   ++counters_.events_scored;

@@ -76,6 +76,7 @@ struct DetectConfig {
   X(recipient_matches)        \
   X(intel_hits)               \
   X(inbound_mail_matches)     \
+  X(mail_urls_watched)        \
   X(names_from_dns_cache)
 
 struct DetectCounters {
@@ -97,6 +98,9 @@ class BeaconDetector {
   BeaconDetector(const DetectConfig& config, const detect::RecipientDirectory* recipients,
                  const intel::IntelHolder* intel, MailWatchlist* watchlist);
   ~BeaconDetector();
+
+  // A URL from inbound mail seen on the tap: joins the watchlist.
+  void observe_mail_url(const exporter::MailUrlRecord& mail);
 
   // Looks at one exported event (`sequence` is the number it was exported under).
   void observe(const exporter::EventRecord& event, std::uint64_t sequence, AlertSink& sink);

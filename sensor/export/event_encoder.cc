@@ -247,6 +247,8 @@ struct BodyEncoder {
   void operator()(const correlate::CampaignUpdate& in) const {
     encode_campaign(in, *out.mutable_campaign());
   }
+  // Internal to the sensor (feeds the mail watchlist); never exported.
+  void operator()(const MailUrlRecord& /*in*/) const {}
 };
 
 class FileWriter : public EventWriter {

@@ -47,9 +47,18 @@ struct TlsHandshakeRecord {
   extract::TlsServerHello server_hello;
 };
 
-using EventBody =
-    std::variant<extract::HttpTransaction, extract::DnsMessage, TlsHandshakeRecord,
-                 extract::QuicInitial, correlate::BeaconAlert, correlate::CampaignUpdate>;
+// A URL found in inbound mail seen on the tap. Internal: the exporter hands it to the detector's
+// mail watchlist and does not write it out.
+struct MailUrlRecord {
+  FixedString<2048> url;
+  FixedString<256> message_id;
+  FixedString<512> recipients;  // comma-separated
+  FixedString<256> subject;
+};
+
+using EventBody = std::variant<extract::HttpTransaction, extract::DnsMessage, TlsHandshakeRecord,
+                               extract::QuicInitial, correlate::BeaconAlert,
+                               correlate::CampaignUpdate, MailUrlRecord>;
 
 struct EventRecord {
   OrderKey order;

@@ -20,6 +20,9 @@ constexpr std::uint16_t kSsdpPort = 1900;
 bool is_dns_port(std::uint16_t port) {
   return port == 53 || port == 5353 || port == 5355;
 }
+bool is_smtp_port(std::uint16_t port) {
+  return port == 25 || port == 587 || port == 2525;
+}
 
 // Ports that identify the server side of a flow seen without its handshake: the system range and
 // the few registered ports beacon-relevant traffic uses above it.
@@ -47,7 +50,8 @@ FlowProcessor::FlowProcessor(const FlowConfig& config, EventSink& sink)
       stream_buffers_(config.stream_buffers, config.stream_buffer_bytes),
       http_sessions_(config.http_sessions),
       tls_sessions_(config.tls_sessions),
-      quic_sessions_(config.quic_sessions) {
+      quic_sessions_(config.quic_sessions),
+      smtp_sessions_(config.smtp_sessions) {
   expiry_batch_.reserve(table_.capacity());
 }
 
@@ -186,8 +190,9 @@ void FlowProcessor::on_tcp(std::uint32_t index, int direction,
 
 void FlowProcessor::decide_tcp_app(Flow& flow, int direction, ByteSpan first_bytes) {
   if (direction == kServerToClient) {
-    // Server-first data says little; DNS over TCP is recognisable by port alone.
-    if (!is_dns_port(flow.server_port)) return;
+    // Server-first data says little; DNS over TCP and SMTP (whose server greets first) are
+    // recognisable by port alone.
+    if (!is_dns_port(flow.server_port) && !is_smtp_port(flow.server_port)) return;
   }
   AppKind kind = AppKind::kNone;
   if (is_dns_port(flow.server_port)) {
@@ -196,6 +201,8 @@ void FlowProcessor::decide_tcp_app(Flow& flow, int direction, ByteSpan first_byt
     kind = AppKind::kTls;
   } else if (extract::http::looks_like_http_request(first_bytes)) {
     kind = AppKind::kHttp;
+  } else if (is_smtp_port(flow.server_port)) {
+    kind = AppKind::kSmtp;
   }
   flow.app = kind;
   if (kind == AppKind::kHttp) {
@@ -206,6 +213,14 @@ void FlowProcessor::decide_tcp_app(Flow& flow, int direction, ByteSpan first_byt
       return;
     }
     http_sessions_[flow.app_slot].reset();
+  } else if (kind == AppKind::kSmtp) {
+    flow.app_slot = smtp_sessions_.acquire();
+    if (flow.app_slot == kNoIndex) {
+      ++counters_.smtp_session_pool_exhausted;
+      flow.app = AppKind::kNone;
+      return;
+    }
+    smtp_sessions_[flow.app_slot].reset();
   } else if (kind == AppKind::kTls) {
     flow.app_slot = tls_sessions_.acquire();
     if (flow.app_slot == kNoIndex) {
@@ -279,6 +294,12 @@ std::size_t FlowProcessor::parse_stream(std::uint32_t index, int direction, Byte
                  ? parser.on_client_bytes(data, context_.ts, *this, http_counters_)
                  : parser.on_server_bytes(data, context_.ts, *this, http_counters_);
     }
+    case AppKind::kSmtp: {
+      auto& session = smtp_sessions_[flow.app_slot];
+      return direction == kClientToServer
+                 ? session.on_client_bytes(data, context_.ts, *this, smtp_counters_)
+                 : session.on_server_bytes(data, context_.ts, *this, smtp_counters_);
+    }
     case AppKind::kDnsTcp: {
       const extract::DnsFlavor flavor =
           extract::dns::flavor_for_ports(flow.client_port, flow.server_port);
@@ -324,6 +345,10 @@ void FlowProcessor::on_stream_gap(std::uint32_t index, int direction) {
   switch (flow.app) {
     case AppKind::kHttp:
       http_sessions_[flow.app_slot].on_gap(direction == kClientToServer, http_counters_);
+      break;
+    case AppKind::kSmtp:
+      event_flow_ = &flow;
+      smtp_sessions_[flow.app_slot].on_gap(direction == kClientToServer, *this, smtp_counters_);
       break;
     case AppKind::kTls:
     case AppKind::kDnsTcp:
@@ -450,6 +475,23 @@ void FlowProcessor::on_dns_message(const extract::DnsMessage& message) {
   commit_event(&FlowCounters::events_dns);
 }
 
+void FlowProcessor::on_mail_url(const extract::smtp::MailMessage& message,
+                                const extract::smtp::MailUrl& url) {
+  exporter::EventRecord& event = begin_event(*event_flow_);
+  event.body = exporter::MailUrlRecord{};
+  auto& record = std::get<exporter::MailUrlRecord>(event.body);
+  record.url.assign(url.url.view());
+  record.message_id.assign(message.message_id.view());
+  for (std::size_t i = 0; i < message.recipients.size(); ++i) {
+    if (i > 0) record.recipients.push_back(',');
+    record.recipients.append(message.recipients[i].view());
+  }
+  record.subject.assign(message.subject.view());
+  commit_event(&FlowCounters::mail_urls);
+}
+
+void FlowProcessor::on_mail_message_end(const extract::smtp::MailMessage& /*message*/) {}
+
 void FlowProcessor::emit_tls(Flow& flow) {
   TlsSession& session = tls_sessions_[flow.app_slot];
   if (!session.record.has_client_hello && !session.record.has_server_hello) return;
@@ -473,6 +515,9 @@ void FlowProcessor::release_app(Flow& flow) {
     case AppKind::kQuic:
       quic_sessions_.release(flow.app_slot);
       break;
+    case AppKind::kSmtp:
+      smtp_sessions_.release(flow.app_slot);
+      break;
     default:
       break;
   }
@@ -483,6 +528,8 @@ void FlowProcessor::finish_app(Flow& flow) {
   event_flow_ = &flow;
   if (flow.app == AppKind::kHttp) {
     http_sessions_[flow.app_slot].finish(*this, http_counters_);
+  } else if (flow.app == AppKind::kSmtp) {
+    smtp_sessions_[flow.app_slot].finish(*this, smtp_counters_);
   } else if (flow.app == AppKind::kTls) {
     emit_tls(flow);
   }

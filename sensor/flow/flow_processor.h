@@ -16,6 +16,7 @@
 #include "sensor/extract/dns/dns_parser.h"
 #include "sensor/extract/http/http_parser.h"
 #include "sensor/extract/quic/quic_initial.h"
+#include "sensor/extract/smtp/smtp_session.h"
 #include "sensor/extract/tls/tls_parser.h"
 #include "sensor/flow/flow_table.h"
 #include "sensor/flow/pools.h"
@@ -32,6 +33,7 @@ struct FlowConfig {
   std::uint32_t http_sessions = 1024;
   std::uint32_t tls_sessions = 2048;
   std::uint32_t quic_sessions = 512;
+  std::uint32_t smtp_sessions = 64;
   classify::ClassifierConfig classifier;
 };
 
@@ -46,6 +48,8 @@ struct FlowConfig {
   X(http_session_pool_exhausted) \
   X(tls_session_pool_exhausted)  \
   X(quic_session_pool_exhausted) \
+  X(smtp_session_pool_exhausted) \
+  X(mail_urls)                   \
   X(tls_client_hello_unparsable) \
   X(tls_server_hello_unparsable) \
   X(events_http)                 \
@@ -74,7 +78,8 @@ struct PacketContext {
 };
 
 class FlowProcessor final : private extract::http::HttpTransactionSink,
-                            private extract::dns::DnsMessageSink {
+                            private extract::dns::DnsMessageSink,
+                            private extract::smtp::MailSink {
  public:
   FlowProcessor(const FlowConfig& config, EventSink& sink);
 
@@ -91,6 +96,7 @@ class FlowProcessor final : private extract::http::HttpTransactionSink,
   const extract::dns::DnsCounters& dns_counters() const { return dns_counters_; }
   const extract::tls::TlsCounters& tls_counters() const { return tls_counters_; }
   const extract::quic::QuicCounters& quic_counters() const { return quic_counters_; }
+  const extract::smtp::SmtpCounters& smtp_counters() const { return smtp_counters_; }
   std::uint32_t active_flows() const { return table_.active(); }
   bool classifier_ok() const { return classifier_.ok(); }
 
@@ -128,6 +134,9 @@ class FlowProcessor final : private extract::http::HttpTransactionSink,
 
   void on_http_transaction(const extract::HttpTransaction& transaction) override;
   void on_dns_message(const extract::DnsMessage& message) override;
+  void on_mail_url(const extract::smtp::MailMessage& message,
+                   const extract::smtp::MailUrl& url) override;
+  void on_mail_message_end(const extract::smtp::MailMessage& message) override;
 
   FlowConfig config_;
   EventSink& sink_;
@@ -137,6 +146,7 @@ class FlowProcessor final : private extract::http::HttpTransactionSink,
   SlotPool<extract::http::HttpParser> http_sessions_;
   SlotPool<TlsSession> tls_sessions_;
   SlotPool<QuicSession> quic_sessions_;
+  SlotPool<extract::smtp::SmtpSession> smtp_sessions_;
 
   // The item being processed, for the order keys of the events it produces.
   PacketContext context_;
@@ -151,6 +161,7 @@ class FlowProcessor final : private extract::http::HttpTransactionSink,
   extract::dns::DnsCounters dns_counters_;
   extract::tls::TlsCounters tls_counters_;
   extract::quic::QuicCounters quic_counters_;
+  extract::smtp::SmtpCounters smtp_counters_;
 };
 
 }  // namespace bw::flow

@@ -125,6 +125,7 @@ class Worker final : private flow::EventSink {
     s.dns = processor_.dns_counters();
     s.tls = processor_.tls_counters();
     s.quic = processor_.quic_counters();
+    s.smtp = processor_.smtp_counters();
   }
 
   WorkerLane& lane_;
@@ -182,6 +183,12 @@ class Exporter final : private correlate::AlertSink {
       return all_done ? Step::kFinished : Step::kWaiting;
     }
     const exporter::EventRecord& candidate = *lanes_[best]->output.peek();
+    if (const auto* mail = std::get_if<exporter::MailUrlRecord>(&candidate.body)) {
+      // Internal record: it feeds the mail watchlist and is not exported.
+      if (detector_ != nullptr) detector_->observe_mail_url(*mail);
+      lanes_[best]->output.drop_front();
+      return Step::kWrote;
+    }
     // A lane without queued events may still be working on an item at or before the candidate's.
     for (std::size_t i = 0; i < lanes_.size(); ++i) {
       if (i == best) continue;
@@ -203,22 +210,13 @@ class Exporter final : private correlate::AlertSink {
     ++sequence_;
     exporter::encode_event(record, sequence_, context_, event_);
     ++counters_.events_written;
-    switch (record.body.index()) {
-      case 0:
-        ++counters_.events_http;
-        break;
-      case 1:
-        ++counters_.events_dns;
-        break;
-      case 2:
-        ++counters_.events_tls;
-        break;
-      case 3:
-        ++counters_.events_quic;
-        break;
-      default:
-        break;
-    }
+    const auto& body = record.body;
+    if (std::holds_alternative<extract::HttpTransaction>(body)) ++counters_.events_http;
+    if (std::holds_alternative<extract::DnsMessage>(body)) ++counters_.events_dns;
+    if (std::holds_alternative<exporter::TlsHandshakeRecord>(body)) ++counters_.events_tls;
+    if (std::holds_alternative<extract::QuicInitial>(body)) ++counters_.events_quic;
+    if (std::holds_alternative<correlate::BeaconAlert>(body)) ++counters_.events_beacon;
+    if (std::holds_alternative<correlate::CampaignUpdate>(body)) ++counters_.events_campaign;
     for (auto& writer : writers_) {
       if (!writer->write(event_)) note_write_error(*writer);
     }

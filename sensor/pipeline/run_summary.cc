@@ -27,6 +27,7 @@ WorkerSummary RunSummary::worker_totals() const {
     total.dns.add_from(w.dns);
     total.tls.add_from(w.tls);
     total.quic.add_from(w.quic);
+    total.smtp.add_from(w.smtp);
     total.items += w.items;
   }
   return total;
@@ -44,6 +45,7 @@ void RunSummary::print(std::FILE* out) const {
   print_section(out, "dns", total.dns);
   print_section(out, "tls", total.tls);
   print_section(out, "quic", total.quic);
+  print_section(out, "smtp", total.smtp);
   print_section(out, "detect", detect);
   print_section(out, "export", exporter);
   for (std::size_t i = 0; i < workers.size(); ++i) {

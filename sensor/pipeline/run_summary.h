@@ -53,6 +53,7 @@ struct WorkerSummary {
   extract::dns::DnsCounters dns;
   extract::tls::TlsCounters tls;
   extract::quic::QuicCounters quic;
+  extract::smtp::SmtpCounters smtp;
   std::uint64_t items = 0;
 };
 
