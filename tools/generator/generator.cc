@@ -5,6 +5,7 @@
 
 #include "tools/generator/path.h"
 #include "tools/generator/profiles.h"
+#include "tools/generator/scenario.h"
 #include "tools/generator/world.h"
 
 namespace bw::gen {
@@ -21,6 +22,8 @@ ProfileBuilder find_profile(std::string_view name) {
   if (name == "protocols") return build_protocols_profile;
   if (name == "dense") return build_dense_profile;
   if (name == "mixed") return build_mixed_profile;
+  if (name == "history") return build_history_profile;
+  if (name == "apt") return build_apt_profile;
   return nullptr;
 }
 
@@ -40,8 +43,8 @@ std::string cell(std::string_view value) {
 }  // namespace
 
 const std::vector<std::string_view>& profile_names() {
-  static const std::vector<std::string_view> names = {"demo", "encap", "protocols", "dense",
-                                                      "mixed"};
+  static const std::vector<std::string_view> names = {"demo",  "encap",   "protocols", "dense",
+                                                      "mixed", "history", "apt"};
   return names;
 }
 
@@ -132,6 +135,17 @@ bool generate_to_stream(const GeneratorOptions& options, std::ostream& capture_o
     error = "write failed";
     return false;
   }
+  return true;
+}
+
+bool recipient_directory(const GeneratorOptions& options, std::vector<std::string>& out,
+                         std::string& error) {
+  if (options.profile != "history" && options.profile != "apt") {
+    error = "profile '" + options.profile + "' has no recipient directory (history and apt do)";
+    return false;
+  }
+  if (!validate(options, error)) return false;
+  out = scenario_recipients(options.scale);
   return true;
 }
 

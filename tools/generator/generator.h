@@ -16,11 +16,11 @@ namespace bw::gen {
 
 struct GeneratorOptions {
   std::uint64_t seed = 1;
-  std::string profile = "demo";  // demo, encap, protocols, dense, mixed
+  std::string profile = "demo";  // demo, encap, protocols, dense, mixed, history, apt
   std::uint32_t linktype = 1;    // 0 null, 1 Ethernet, 101 raw IP, 113 SLL, 276 SLL2
   using Format = CaptureFormat;
   Format format = Format::kPcapMicro;
-  std::size_t scale = 1;         // multiplies the flow count of dense and mixed
+  std::size_t scale = 1;  // multiplies the flow count of dense and mixed, the hosts of history/apt
   std::uint16_t interfaces = 1;  // pcapng only: flows are spread over this many interfaces
 };
 
@@ -81,6 +81,11 @@ bool generate(const GeneratorOptions& options, std::vector<std::uint8_t>& captur
 // or mixed captures then need one copy in memory, not two).
 bool generate_to_stream(const GeneratorOptions& options, std::ostream& capture_out,
                         std::vector<GroundTruth>& truth_out, std::string& error);
+
+// The protected addresses the history and apt profiles' tokens belong to, one per member host
+// (the directory a sensor is given with --recipients). Fails for other profiles.
+bool recipient_directory(const GeneratorOptions& options, std::vector<std::string>& out,
+                         std::string& error);
 
 bool write_ground_truth_tsv(const std::vector<GroundTruth>& truth, std::ostream& out);
 

@@ -5,6 +5,7 @@
 
 #include "tools/generator/flows.h"
 #include "tools/generator/images.h"
+#include "tools/generator/profile_parts.h"
 #include "tools/generator/quic_content.h"
 
 namespace bw::gen {
@@ -53,6 +54,8 @@ Office make_office(World& world, std::size_t count, std::uint8_t subnet) {
   }
   return office;
 }
+
+}  // namespace
 
 MailClient mail_client_of(const Host& host, Rng& rng) {
   switch (host.os) {
@@ -103,7 +106,7 @@ TlsClient tls_client_of(Browser browser) {
   return TlsClient::kChrome;
 }
 
-FlowEnds ends_to(World& world, Host& client, Host& server, int family = 4) {
+FlowEnds ends_to(World& world, Host& client, Host& server, int family) {
   FlowEnds ends;
   ends.client = &client;
   ends.server = &server;
@@ -112,10 +115,8 @@ FlowEnds ends_to(World& world, Host& client, Host& server, int family = 4) {
   return ends;
 }
 
-// Resolves `site` as the client's stub resolver would (A, plus AAAA on dual-stack hosts);
-// returns when the answer is back.
 TimestampNs resolve(World& world, Host& client, const Site& site, TimestampNs at,
-                    const Labels& labels = {}) {
+                    const Labels& labels) {
   DnsLookup lookup = lookup_for(site, kDnsTypeA);
   lookup.labels = labels;
   TimestampNs done = dns_udp(world, ends_to(world, client, world.resolver()), at, lookup);
@@ -127,6 +128,8 @@ TimestampNs resolve(World& world, Host& client, const Site& site, TimestampNs at
   }
   return done;
 }
+
+namespace {
 
 std::string pixel_uri(TokenStyle style, const std::string& token) {
   switch (style) {
@@ -142,6 +145,8 @@ std::string pixel_uri(TokenStyle style, const std::string& token) {
   return "/";
 }
 
+}  // namespace
+
 HttpExchange pixel_exchange(MailClient client, const std::string& host, const std::string& uri,
                             ByteSpan image, const char* type, std::uint16_t status, Rng& rng,
                             TimestampNs at, const Labels& labels) {
@@ -155,6 +160,8 @@ HttpExchange pixel_exchange(MailClient client, const std::string& host, const st
 
 // A recipient's mail client fetching the campaign pixel over plain HTTP (optionally through a
 // 302 click-style redirect) and the newsletter's banner image.
+namespace {
+
 TimestampNs beacon_over_http(World& world, Host& client, const Site& site, TimestampNs at,
                              const std::string& recipient, TokenStyle style, bool redirect,
                              bool banner, Rng& rng) {
@@ -189,6 +196,8 @@ TimestampNs beacon_over_http(World& world, Host& client, const Site& site, Times
   return http_connection(world, ends_to(world, client, *site.ipv4), at, connection);
 }
 
+}  // namespace
+
 ClientHelloSpec hello_for(TlsClient client, const std::string& sni, std::vector<std::string> alpn) {
   ClientHelloSpec spec;
   spec.client = client;
@@ -196,11 +205,6 @@ ClientHelloSpec hello_for(TlsClient client, const std::string& sni, std::vector<
   spec.alpn = std::move(alpn);
   return spec;
 }
-
-struct PopularSite {
-  const char* name;
-  std::vector<std::string> cnames;
-};
 
 const std::vector<PopularSite>& popular_sites() {
   static const std::vector<PopularSite> sites = {
@@ -247,6 +251,8 @@ void browse_https(World& world, Host& client, TimestampNs at, Rng& rng, std::siz
 
 // A page from the intranet over plain HTTP: document, stylesheet, script and a photo on one
 // keep-alive connection, with the session cookie and Referer a browser sends.
+namespace {
+
 void browse_intranet(World& world, Host& client, TimestampNs at, Rng& rng, bool chunked) {
   Site& site = intranet_site(world);
   const TimestampNs ready = resolve(world, client, site, at);
@@ -292,30 +298,30 @@ void browse_intranet(World& world, Host& client, TimestampNs at, Rng& rng, bool 
 
 }  // namespace
 
-namespace {
-
 void beacon_over_tls(World& world, Host& host, const Site& tracker, TimestampNs at,
-                     const std::string& recipient, MailClient mail, Rng& rng) {
+                     const Labels& labels, MailClient mail, Rng& rng) {
   TlsSession session;
   session.hello = hello_for(tls_client_of(mail), tracker.name, {"http/1.1"});
   if (session.hello.client != TlsClient::kSchannel) session.hello.alpn = {"h2", "http/1.1"};
   session.cipher = session.hello.client == TlsClient::kSchannel ? 0xc030 : 0x1301;
   session.server_alpn = "http/1.1";
   session.response_bytes = rng.range(600, 1200);
-  session.labels = Labels{true, recipient, kCampaign};
+  session.labels = labels;
   tls_connection(world, ends_to(world, host, *tracker.ipv4), at, session);
 }
 
 // New Outlook and other WebView2-based clients speak HTTP/3 from Chromium's stack.
 void beacon_over_quic(World& world, Host& host, const Site& tracker, TimestampNs at,
-                      const std::string& recipient, Rng& rng) {
+                      const Labels& labels, Rng& rng) {
   QuicSession session;
   session.hello = hello_for(TlsClient::kChrome, tracker.name, {"h3"});
   session.scramble = true;
   session.response_bytes = rng.range(900, 1500);
-  session.labels = Labels{true, recipient, kCampaign};
+  session.labels = labels;
   quic_connection(world, ends_to(world, host, *tracker.ipv4), at, session);
 }
+
+namespace {
 
 // A 204 pixel from an older promotional mail still open in the client.
 void promotional_pixel(World& world, Host& host, const Site& marketer, TimestampNs at,
@@ -363,9 +369,9 @@ void demo_campaign(World& world, const Office& office, TimestampNs start) {
       beacon_over_http(world, host, tracker, ready, recipient, style, rng.chance(0.12),
                        rng.chance(0.5), rng);
     } else if (channel < 0.9) {
-      beacon_over_tls(world, host, tracker, ready, recipient, mail, rng);
+      beacon_over_tls(world, host, tracker, ready, Labels{true, recipient, kCampaign}, mail, rng);
     } else {
-      beacon_over_quic(world, host, tracker, ready, recipient, rng);
+      beacon_over_quic(world, host, tracker, ready, Labels{true, recipient, kCampaign}, rng);
     }
     if (i % 9 == 4) promotional_pixel(world, host, marketer, open_at + sec(40), recipient, rng);
   }
