@@ -211,13 +211,19 @@ void BeaconDetector::observe_http(const exporter::EventRecord& event, std::uint6
   alert.user_agent.assign(request.user_agent.view());
 
   const detect::UrlAnalysis analysis = detect::analyse_url(request.uri.view());
-  alert.url_template.assign(alert.registrable_domain.view());
+  // Some senders put the token in the host name (<hex>.t.example.com/p.gif) instead.
+  const detect::UrlAnalysis host_analysis = detect::analyse_dns_name(alert.host.view());
+  const bool host_token = analysis.tokens.empty() && !host_analysis.tokens.empty();
+  alert.url_template.assign(host_token ? host_analysis.url_template.view()
+                                       : alert.registrable_domain.view());
   alert.url_template.append(analysis.url_template.view());
-  if (!analysis.tokens.empty()) {
-    const detect::Token& first = analysis.tokens[0];
-    alert.token.assign(request.uri.view().substr(first.offset, first.length));
+  const bool has_token = !analysis.tokens.empty() || host_token;
+  if (has_token) {
+    const detect::Token& first = host_token ? host_analysis.tokens[0] : analysis.tokens[0];
+    const std::string_view source = host_token ? alert.host.view() : request.uri.view();
+    alert.token.assign(source.substr(first.offset, first.length));
     FixedString<160> detail;
-    detail.assign(analysis.url_template.view());
+    detail.assign(alert.url_template.view());
     add_reason(alert, "per_recipient_token", config_.per_recipient_token, detail.view());
   }
 
@@ -300,7 +306,7 @@ void BeaconDetector::observe_http(const exporter::EventRecord& event, std::uint6
     }
   }
 
-  if (analysis.tokens.empty()) {
+  if (!has_token) {
     conclude(nullptr, sink);
     return;
   }
@@ -333,6 +339,9 @@ void BeaconDetector::observe_handshake(const exporter::EventRecord& event, std::
     add_reason(alert, "rare_domain", config_.rare_domain, alert.registrable_domain.view());
   }
   apply_intel_host(alert, alert.host.view());
+  if (beacon_domains_.count(std::string(alert.registrable_domain.view())) != 0) {
+    add_reason(alert, "beacon_domain", config_.beacon_domain, alert.registrable_domain.view());
+  }
   if (intel_ != nullptr) {
     const auto set = intel_->current();
     intel::IntelHit hit;
@@ -379,11 +388,10 @@ void BeaconDetector::observe_dns(const exporter::EventRecord& event, std::uint64
   if (rare(alert.registrable_domain.view(), event.ts, event.app_protocol.view())) {
     add_reason(alert, "rare_domain", config_.rare_domain, alert.registrable_domain.view());
   }
+  // A lookup without token labels is judged by the fetch that follows it, not on its own: the
+  // lookup of a known tracker host would otherwise double every alert.
+  if (analysis.tokens.empty()) return;
   apply_intel_host(alert, alert.host.view());
-  if (analysis.tokens.empty()) {
-    conclude(nullptr, sink);
-    return;
-  }
   const detect::Token& first = analysis.tokens[0];
   alert.token.assign(dns.query_name.view().substr(first.offset, first.length));
   alert.url_template.assign(analysis.url_template.view());
@@ -397,27 +405,63 @@ void BeaconDetector::observe_dns(const exporter::EventRecord& event, std::uint64
 
 // ---------------------------------------------------------------------------------------------
 
+bool BeaconDetector::alertable(const BeaconAlert& alert) const {
+  if (alert.score < config_.alert_threshold) return false;
+  static constexpr std::string_view kMailContext[] = {
+      "mail_client",        "rare_domain",       "recipient_in_url", "inbound_mail_url",
+      "tracker_intel",      "ioc_intel",         "beacon_domain",    "dns_token_label",
+      "client_fingerprint", "mail_privacy_proxy"};
+  for (const Reason& reason : alert.reasons) {
+    for (const std::string_view signal : kMailContext) {
+      if (reason.signal.view() == signal) return true;
+    }
+  }
+  return false;
+}
+
+void BeaconDetector::keep_pending(const std::string& id, const exporter::EventRecord& record) {
+  if (pending_.find(id) == pending_.end()) {
+    // Bounded like the campaign tracker: the keys that started waiting longest ago go first.
+    pending_order_.push_back(id);
+    while (pending_order_.size() > config_.campaign_max_keys) {
+      pending_.erase(pending_order_.front());
+      pending_order_.pop_front();
+    }
+  }
+  auto& queue = pending_[id];
+  if (queue.size() >= config_.pending_per_campaign) queue.pop_front();
+  queue.push_back(Pending{record});
+}
+
 void BeaconDetector::conclude(const CampaignObservation* observation, AlertSink& sink) {
   BeaconAlert& alert = std::get<BeaconAlert>(working_.body);
+  // TLS/QUIC fetches below the threshold wait under their name's "sni" id: a campaign on that
+  // name, or the name serving cleartext beacons, may promote them later.
+  const bool encrypted = alert.scheme == Scheme::kTls || alert.scheme == Scheme::kQuic;
+  const std::string sni_id =
+      encrypted ? CampaignTracker::id_for("sni", alert.registrable_domain.view()) : std::string();
   if (observation == nullptr) {
-    if (alert.score >= config_.alert_threshold) emit_alert(working_, sink);
+    if (alertable(alert)) {
+      emit_alert(working_, sink);
+    } else if (encrypted && alert.score > 0) {
+      keep_pending(sni_id, working_);
+    }
     return;
   }
   const CampaignVerdict verdict = campaigns_.observe(*observation);
-  const std::string& id = *verdict.campaign_id;
+  const std::string id = *verdict.campaign_id;
   if (!verdict.is_campaign) {
     // Not (yet) a campaign: alert on the fetch's own merits, and keep it in case it becomes one.
-    if (alert.score >= config_.alert_threshold) {
+    if (alertable(alert)) {
       emit_alert(working_, sink);
     } else if (alert.score > 0) {
-      auto& queue = pending_[id];
-      if (queue.size() >= config_.pending_per_campaign) queue.pop_front();
-      queue.push_back(Pending{working_});
+      keep_pending(id, working_);
     }
     return;
   }
   // Part of a campaign: the fetches that waited below the threshold are judged again with the
   // campaign's weight, then this one.
+  const float weight = observation->key_kind == "sni" ? config_.sni_campaign : config_.campaign;
   FixedString<160> detail;
   detail.assign(id);
   detail.append(" ");
@@ -426,21 +470,28 @@ void BeaconDetector::conclude(const CampaignObservation* observation, AlertSink&
     ++counters_.campaigns_formed;
     auto found = pending_.find(id);
     if (found != pending_.end()) {
-      for (Pending& pending : found->second) {
+      std::deque<Pending> waiting = std::move(found->second);
+      pending_.erase(found);
+      for (Pending& pending : waiting) {
         BeaconAlert& earlier = std::get<BeaconAlert>(pending.alert.body);
-        add_reason(earlier, "campaign", config_.campaign, detail.view());
+        add_reason(earlier, "campaign", weight, detail.view());
         earlier.campaign_id.assign(id);
-        if (earlier.score >= config_.alert_threshold) {
+        if (alertable(earlier)) {
           ++counters_.alerts_retroactive;
           emit_alert(pending.alert, sink);
+        } else if (encrypted) {
+          keep_pending(sni_id, pending.alert);
         }
       }
-      pending_.erase(found);
     }
   }
   alert.campaign_id.assign(id);
-  add_reason(alert, "campaign", config_.campaign, detail.view());
-  if (alert.score >= config_.alert_threshold) emit_alert(working_, sink);
+  add_reason(alert, "campaign", weight, detail.view());
+  if (alertable(alert)) {
+    emit_alert(working_, sink);
+  } else if (encrypted) {
+    keep_pending(sni_id, working_);
+  }
   if (verdict.new_host) {
     ++counters_.campaign_updates;
     campaign_record_.order = working_.order;
@@ -454,8 +505,31 @@ void BeaconDetector::conclude(const CampaignObservation* observation, AlertSink&
   }
 }
 
+void BeaconDetector::promote_beacon_domain(std::string_view domain, AlertSink& sink) {
+  if (domain.empty() || !beacon_domains_.insert(std::string(domain)).second) return;
+  beacon_domain_order_.emplace_back(domain);
+  if (beacon_domain_order_.size() > config_.campaign_max_keys) {
+    beacon_domains_.erase(beacon_domain_order_.front());
+    beacon_domain_order_.pop_front();
+  }
+  auto found = pending_.find(CampaignTracker::id_for("sni", domain));
+  if (found == pending_.end()) return;
+  std::deque<Pending> waiting = std::move(found->second);
+  pending_.erase(found);
+  for (Pending& pending : waiting) {
+    BeaconAlert& earlier = std::get<BeaconAlert>(pending.alert.body);
+    add_reason(earlier, "beacon_domain", config_.beacon_domain, domain);
+    if (alertable(earlier)) {
+      ++counters_.alerts_retroactive;
+      emit_alert(pending.alert, sink);
+    }
+  }
+}
+
 void BeaconDetector::emit_alert(exporter::EventRecord& record, AlertSink& sink) {
   const BeaconAlert& alert = std::get<BeaconAlert>(record.body);
+  const std::string domain(alert.registrable_domain.view());
+  const bool cleartext = alert.scheme == Scheme::kHttp || alert.scheme == Scheme::kDns;
   switch (alert.scheme) {
     case Scheme::kHttp:
       ++counters_.alerts_http;
@@ -471,6 +545,9 @@ void BeaconDetector::emit_alert(exporter::EventRecord& record, AlertSink& sink) 
       break;
   }
   sink.on_alert(record);
+  // Over HTTPS only the name shows: a name that served cleartext beacons marks its TLS and QUIC
+  // fetches too. `record` may be the working alert, so it is not read after this.
+  if (cleartext) promote_beacon_domain(domain, sink);
 }
 
 }  // namespace bw::correlate

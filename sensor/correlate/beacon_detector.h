@@ -43,10 +43,12 @@ struct DetectConfig {
   float mail_client = 2.0f;
   float no_referrer_no_cookie = 0.5f;
   float rare_domain = 1.5f;
-  float tracker_intel = 3.0f;  // used when a feed line gives no weight of its own
+  float tracker_intel = 4.5f;  // scaled by the feed line's confidence (0..1]
   float ioc_intel = 5.0f;
   float mail_privacy_proxy = 1.0f;
   float campaign = 3.0f;
+  float sni_campaign = 1.5f;   // a rare name from many hosts, nothing else known: weaker
+  float beacon_domain = 4.0f;  // TLS/QUIC to a domain that already served alerted beacons
   float inbound_mail_url = 5.0f;
   float dns_token_label = 1.5f;
   float page_referrer = -2.0f;  // loaded by a web page, not by a mail client
@@ -129,6 +131,14 @@ class BeaconDetector {
   // Joins the campaign, then emits the alert if the score is high enough and any campaign news.
   void conclude(const CampaignObservation* observation, AlertSink& sink);
   void emit_alert(exporter::EventRecord& record, AlertSink& sink);
+  // Score at the threshold and at least one signal that ties the fetch to mail (a mail client, a
+  // new domain, a recipient, intel...): tokens, pixels and campaigns alone are everyday web
+  // traffic (OCSP, update checks, API ids, analytics).
+  bool alertable(const BeaconAlert& alert) const;
+  // TLS/QUIC fetches of `domain` that waited below the threshold are judged again now that the
+  // domain has served beacons.
+  void promote_beacon_domain(std::string_view domain, AlertSink& sink);
+  void keep_pending(const std::string& id, const exporter::EventRecord& record);
 
   DetectConfig config_;
   const detect::RecipientDirectory* recipients_;
@@ -141,7 +151,10 @@ class BeaconDetector {
   std::unordered_set<std::string> client_host_pairs_;
   std::deque<std::string> client_host_order_;
   std::unordered_map<std::string, std::deque<Pending>> pending_;  // by campaign id
-  exporter::EventRecord working_;                                 // the alert being built
+  std::deque<std::string> pending_order_;
+  std::unordered_set<std::string> beacon_domains_;
+  std::deque<std::string> beacon_domain_order_;
+  exporter::EventRecord working_;  // the alert being built
   exporter::EventRecord campaign_record_;
   DetectCounters counters_;
 };

@@ -76,6 +76,13 @@ CampaignVerdict CampaignTracker::observe(const CampaignObservation& o) {
   return verdict;
 }
 
+std::string CampaignTracker::id_for(std::string_view key_kind, std::string_view key) {
+  std::string full(key_kind);
+  full.push_back(':');
+  full.append(key);
+  return campaign_id(full);
+}
+
 bool CampaignTracker::tracking(const CampaignObservation& o) const {
   const auto it = states_.find(full_key(o));
   return it != states_.end() && !it->second.members.empty() &&

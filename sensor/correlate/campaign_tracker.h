@@ -38,6 +38,8 @@ class CampaignTracker {
       : min_hosts_(min_hosts < 2 ? 2 : min_hosts), window_(window), max_keys_(max_keys) {}
 
   CampaignVerdict observe(const CampaignObservation& observation);
+  // The id a key's campaign has (and would have): stable across runs and sensors.
+  static std::string id_for(std::string_view key_kind, std::string_view key);
   // Whether the observation's key is being followed (it was seen within the window).
   bool tracking(const CampaignObservation& observation) const;
   // Fills the update record for the key of the last observe() call.

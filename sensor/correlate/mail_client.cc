@@ -30,8 +30,10 @@ bool ends_with_label(std::string_view host, std::string_view suffix) {
 
 std::string_view mail_client_from_user_agent(std::string_view ua) {
   // Needles are lower case; matching is case-insensitive.
+  // "Microsoft Office/16.0" alone is also the Office updater and other Office apps; Outlook's
+  // image fetches name Outlook or carry the ms-office compatibility token.
   if (contains_ci(ua, "microsoft outlook") || contains_ci(ua, "ms-office") ||
-      contains_ci(ua, "msoffice") || contains_ci(ua, "microsoft office")) {
+      contains_ci(ua, "msoffice")) {
     return "outlook";
   }
   if (contains_ci(ua, "thunderbird")) return "thunderbird";
@@ -51,7 +53,7 @@ std::string_view mail_client_from_user_agent(std::string_view ua) {
 }
 
 std::string_view webmail_from_referer(std::string_view referer) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kWebmail = {{
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kWebmail = {{
       {"mail.google.com", "webmail:gmail"},
       {"outlook.live.com", "webmail:outlook"},
       {"outlook.office.com", "webmail:outlook"},
@@ -60,6 +62,7 @@ std::string_view webmail_from_referer(std::string_view referer) {
       {"mail.proton.me", "webmail:proton"},
       {"webmail.", "webmail:generic"},
       {"/owa/", "webmail:owa"},
+      {"://mail.", "webmail:generic"},
   }};
   for (const auto& [needle, name] : kWebmail) {
     if (contains_ci(referer, needle)) return name;

@@ -267,22 +267,51 @@ TEST_F(DetectorTest, InboundMailUrlNamesTheMessage) {
   EXPECT_EQ(found[0]->mail_recipients.view(), "anna@parliament.example");
 }
 
-TEST_F(DetectorTest, RareSniFromManyHostsBecomesACampaignAndAlertsEveryMember) {
+TEST_F(DetectorTest, RareSniCampaignWaitsUntilTheNameServesBeaconsThenAlertsEveryMember) {
   BeaconDetector detector(DetectConfig{}, nullptr, nullptr, nullptr);
   for (std::uint8_t host = 1; host <= 4; ++host) {
     detector.observe(tls(host, "cdn.news-example.com", host * kNsPerSecond), host, *this);
   }
-  const auto found = beacons();
-  ASSERT_EQ(found.size(), 4u);  // the first two retroactively, when the third made a campaign
-  for (const BeaconAlert* a : found) {
-    EXPECT_TRUE(has_reason(*a, "campaign"));
-    EXPECT_EQ(a->scheme, Scheme::kTls);
-  }
+  // A rare name from many hosts alone is also what a newly adopted web service looks like.
+  EXPECT_TRUE(beacons().empty());
   std::size_t updates = 0;
   for (const auto& a : alerts)
     updates += std::holds_alternative<CampaignUpdate>(a.body) ? 1 : 0;
   EXPECT_EQ(updates, 2u);  // formed with the third host, updated with the fourth
-  EXPECT_EQ(detector.counters().alerts_retroactive, 2u);
+
+  // The same name then serves a cleartext beacon: the waiting TLS fetches are promoted.
+  detector.observe(http(9, "cdn.news-example.com", "/o/3f2a9c0e4b7d11ee9a1c0242ac120002.gif",
+                        kOutlook, 10 * kNsPerSecond),
+                   10, *this);
+  const auto found = beacons();
+  ASSERT_EQ(found.size(), 5u);
+  EXPECT_EQ(found[0]->scheme, Scheme::kHttp);
+  for (std::size_t i = 1; i < found.size(); ++i) {
+    EXPECT_EQ(found[i]->scheme, Scheme::kTls);
+    EXPECT_TRUE(has_reason(*found[i], "beacon_domain"));
+    EXPECT_TRUE(has_reason(*found[i], "rare_domain"));
+  }
+  EXPECT_EQ(detector.counters().alerts_retroactive, 4u);
+  // Later TLS fetches of that name alert at once.
+  alerts.clear();
+  detector.observe(tls(20, "cdn.news-example.com", 11 * kNsPerSecond), 11, *this);
+  ASSERT_EQ(beacons().size(), 1u);
+}
+
+TEST_F(DetectorTest, TokenPixelAndCampaignWithoutMailContextDoNotAlert) {
+  // An update or certificate check: tokens in the URL, a tiny response, many hosts, but a
+  // well-known service, no mail client, no intel.
+  BeaconDetector detector(DetectConfig{}, nullptr, nullptr, nullptr);
+  for (std::uint8_t host = 1; host <= 6; ++host) {
+    exporter::EventRecord e =
+        http(host, "ocsp.example-ca.com",
+             "/MFEwTzBNMEswSTAJBgUrDgMCGgUABBQ" + std::string(1, static_cast<char>('a' + host)) +
+                 "x50PDwZk0vFNr5iPZr9JjwQUCD",
+             "Microsoft-CryptoAPI/10.0", host, true);
+    e.app_protocol.assign("HTTP.Microsoft");
+    detector.observe(e, host, *this);
+  }
+  EXPECT_TRUE(beacons().empty());
 }
 
 TEST_F(DetectorTest, WellKnownServicesAreNotRare) {
@@ -307,13 +336,14 @@ TEST_F(DetectorTest, TrackerIntelScalesItsWeightByTheFeedConfidence) {
   BeaconDetector detector(DetectConfig{}, nullptr, &holder, nullptr);
   detector.observe(http(1, "px.mailtrack-example.com", "/open", kChrome, 1, true), 1, *this);
   const auto found = beacons();
-  ASSERT_EQ(found.size(), 1u);  // pixel 2 + cache 0.5 + rare 1.5 + intel 3 x 0.5 + no-referrer 0.5
+  ASSERT_EQ(found.size(),
+            1u);  // pixel 2 + cache 0.5 + rare 1.5 + intel 4.5 x 0.5 + no-referrer 0.5
   EXPECT_EQ(found[0]->tracker.view(), "ExampleTrack");
   bool intel_reason = false;
   for (const Reason& r : found[0]->reasons) {
     if (r.signal.view() == "tracker_intel") {
       intel_reason = true;
-      EXPECT_FLOAT_EQ(r.weight, 1.5f);
+      EXPECT_FLOAT_EQ(r.weight, 2.25f);
     }
   }
   EXPECT_TRUE(intel_reason);
