@@ -1,3 +1,4 @@
+// Its own test binary: replacing the global allocation functions affects everything linked in.
 // The data path must not touch the heap: decoding every frame and running every packet through
 // the flow stage (nDPI aside, which allocates with malloc inside the C library) is checked to make
 // zero calls to operator new after start-up.
@@ -21,15 +22,43 @@ thread_local bool counting = false;
 std::atomic<std::uint64_t> allocations{0};
 }  // namespace
 
-void* operator new(std::size_t size) {
+// Every non-aligned form is replaced, so that whatever form allocates, the matching form frees
+// (AddressSanitizer checks the pairing). The aligned forms keep their defaults: they pair among
+// themselves.
+void* counted_malloc(std::size_t size) {
   if (counting) allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  return std::malloc(size == 0 ? 1 : size);
+}
+void* operator new(std::size_t size) {
+  if (void* p = counted_malloc(size)) return p;
   throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) {
+  if (void* p = counted_malloc(size)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  return counted_malloc(size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+  return counted_malloc(size);
 }
 void operator delete(void* p) noexcept {
   std::free(p);
 }
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
 void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
   std::free(p);
 }
 
