@@ -42,6 +42,17 @@ const char* image_name(extract::ImageFormat format) {
   }
 }
 
+bool is_image_path(std::string_view location) {
+  const std::size_t query = location.find_first_of("?#");
+  const std::string_view path = location.substr(0, query);
+  for (const std::string_view ext : {".gif", ".png", ".jpg", ".jpeg", ".webp", ".ico", ".bmp"}) {
+    if (path.size() >= ext.size() && contains_ci(path.substr(path.size() - ext.size()), ext)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // "200 image/gif 1x1 43 bytes"; also says whether the response is pixel-shaped and why.
 bool describe_response(const extract::HttpResponse& r, FixedString<96>& shape,
                        FixedString<160>& why) {
@@ -76,6 +87,12 @@ bool describe_response(const extract::HttpResponse& r, FixedString<96>& shape,
   }
   if (r.status == 204) {
     why.assign("204 No Content");
+    return true;
+  }
+  // Trackers that log the open and then hand over the image elsewhere answer with a redirect.
+  if (r.status >= 300 && r.status < 400 && is_image_path(r.location.view())) {
+    why.assign("redirect to ");
+    why.append(r.location.view());
     return true;
   }
   return false;

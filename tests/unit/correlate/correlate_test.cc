@@ -232,6 +232,19 @@ TEST_F(DetectorTest, MailClientPixelWithTokenAlertsWithEveryReason) {
   EXPECT_FLOAT_EQ(sum, a.score);
 }
 
+TEST_F(DetectorTest, RedirectToAnImageIsPixelShaped) {
+  BeaconDetector detector(DetectConfig{}, nullptr, nullptr, nullptr);
+  exporter::EventRecord e =
+      http(1, "t.news-example.com", "/o/3f2a9c0e4b7d11ee9a1c0242ac120002", kOutlook, 1000, false);
+  auto& response = std::get<extract::HttpTransaction>(e.body).response;
+  response.status = 302;
+  response.location.assign("https://cdn.news-example.com/img/spacer.gif?v=2");
+  detector.observe(e, 1, *this);
+  const auto found = beacons();
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_TRUE(has_reason(*found[0], "pixel_response"));
+}
+
 TEST_F(DetectorTest, AnalyticsPixelLoadedByAPageDoesNotAlert) {
   BeaconDetector detector(DetectConfig{}, nullptr, nullptr, nullptr);
   detector.observe(
