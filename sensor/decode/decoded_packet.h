@@ -14,19 +14,19 @@ namespace bw::decode {
 // Link types by their LINKTYPE_ number (tcpdump.org/linktypes.html), which is what pcap and
 // pcapng files record.
 namespace linktype {
-inline constexpr std::uint32_t kNull = 0;          // BSD loopback, host-order family
+inline constexpr std::uint32_t kNull = 0;  // BSD loopback, host-order family
 inline constexpr std::uint32_t kEthernet = 1;
 inline constexpr std::uint32_t kPpp = 9;
-inline constexpr std::uint32_t kRaw = 101;         // raw IPv4 or IPv6
+inline constexpr std::uint32_t kRaw = 101;  // raw IPv4 or IPv6
 inline constexpr std::uint32_t kCiscoHdlc = 104;
-inline constexpr std::uint32_t kLoop = 108;        // OpenBSD loopback, network-order family
+inline constexpr std::uint32_t kLoop = 108;  // OpenBSD loopback, network-order family
 inline constexpr std::uint32_t kLinuxSll = 113;
 inline constexpr std::uint32_t kIpv4 = 228;
 inline constexpr std::uint32_t kIpv6 = 229;
 inline constexpr std::uint32_t kNflog = 239;
 inline constexpr std::uint32_t kLinuxSll2 = 276;
-inline constexpr std::uint32_t kDltRaw12 = 12;     // DLT_RAW on some BSDs
-inline constexpr std::uint32_t kDltRaw14 = 14;     // DLT_RAW on OpenBSD
+inline constexpr std::uint32_t kDltRaw12 = 12;  // DLT_RAW on some BSDs
+inline constexpr std::uint32_t kDltRaw14 = 14;  // DLT_RAW on OpenBSD
 }  // namespace linktype
 
 // Encapsulations seen on the way to the innermost datagram, as bits so they fit one field.
