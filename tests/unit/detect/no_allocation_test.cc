@@ -1,7 +1,4 @@
 // URL analysis and directory matching run per request: after setup they must not touch the heap.
-// Replacing operator new with malloc/free is the point of this test; GCC cannot see they pair.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -11,23 +8,7 @@
 
 #include "sensor/detect/recipient_directory.h"
 #include "sensor/detect/url_tokens.h"
-
-namespace {
-thread_local bool counting = false;
-std::atomic<std::uint64_t> allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  if (counting) allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "tests/support/allocation_counter.h"
 
 namespace bw::detect {
 namespace {
@@ -47,15 +28,15 @@ TEST(DetectNoAllocation, AnalysisAndMatchingStayOffTheHeap) {
   UrlTokenCounters counters;
   std::size_t tokens = 0;
   std::size_t matches = 0;
-  counting = true;
+  bw::testing::set_allocation_counting(true);
   for (const std::string& url : urls) {
     tokens += analyse_url(url, counters).tokens.size();
     tokens += analyse_dns_name("a3f9e0c2b1d4.t.news-example.com", counters).tokens.size();
     RecipientDirectory::Match m;
     if (directory.match(url, m)) ++matches;
   }
-  counting = false;
-  EXPECT_EQ(allocations.load(), 0u);
+  bw::testing::set_allocation_counting(false);
+  EXPECT_EQ(bw::testing::allocation_count(), 0u);
   EXPECT_EQ(matches, 2u);
   EXPECT_GT(tokens, 8u);
 }

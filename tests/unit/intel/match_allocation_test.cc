@@ -1,9 +1,6 @@
 // The match functions run per request and per handshake on worker threads: after RE2's DFA cache
 // has warmed up they must make no heap allocation at all. Counted by replacing operator new for
 // this test binary (only while the counting flag of the calling thread is set).
-// Replacing operator new with malloc/free is the point of this test; GCC cannot see they pair.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -13,29 +10,7 @@
 #include <vector>
 
 #include "sensor/intel/intel_set.h"
-
-namespace {
-thread_local bool counting = false;
-std::atomic<std::uint64_t> allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  if (counting) allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-// std::stable_sort's scratch buffer comes from the nothrow form; under ASan it must pair with the
-// free() below like every other form does.
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  if (counting) allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "tests/support/allocation_counter.h"
 
 namespace bw::intel {
 namespace {
@@ -82,12 +57,12 @@ TEST(MatchAllocation, WarmMatchesDoNotAllocate) {
   };
   match_everything();  // warms RE2's DFA caches
   hits = 0;
-  counting = true;
-  allocations = 0;
+  bw::testing::set_allocation_counting(true);
+  bw::testing::reset_allocation_count();
   for (int i = 0; i < 20; ++i)
     match_everything();
-  counting = false;
-  EXPECT_EQ(allocations.load(), 0u);
+  bw::testing::set_allocation_counting(false);
+  EXPECT_EQ(bw::testing::allocation_count(), 0u);
   // Per round: 2 hosts (list-manage, googleusercontent), 3 requests, the ip, ja3 and ja4.
   EXPECT_EQ(hits, 20u * 8u);
   EXPECT_EQ(counters.host_unusable, 21u);  // the 300-byte host, every round

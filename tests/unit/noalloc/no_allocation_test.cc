@@ -2,9 +2,6 @@
 // The data path must not touch the heap: decoding every frame and running every packet through
 // the flow stage (nDPI aside, which allocates with malloc inside the C library) is checked to make
 // zero calls to operator new after start-up.
-// Replacing operator new with malloc/free is the point of this test; GCC cannot see they pair.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -15,52 +12,8 @@
 #include "sensor/capture/pcap_source.h"
 #include "sensor/decode/packet_decoder.h"
 #include "sensor/flow/flow_processor.h"
+#include "tests/support/allocation_counter.h"
 #include "tools/generator/generator.h"
-
-namespace {
-thread_local bool counting = false;
-std::atomic<std::uint64_t> allocations{0};
-}  // namespace
-
-// Every non-aligned form is replaced, so that whatever form allocates, the matching form frees
-// (AddressSanitizer checks the pairing). The aligned forms keep their defaults: they pair among
-// themselves.
-void* counted_malloc(std::size_t size) {
-  if (counting) allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-void* operator new(std::size_t size) {
-  if (void* p = counted_malloc(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-  if (void* p = counted_malloc(size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_malloc(size);
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  return counted_malloc(size);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, const std::nothrow_t&) noexcept {
-  std::free(p);
-}
 
 namespace bw {
 namespace {
@@ -114,7 +67,7 @@ TEST(NoAllocation, DecoderAndFlowStageDoNotAllocatePerPacket) {
   std::uint64_t seq = 0;
   TimestampNs next_tick = frames.front().ts + kNsPerSecond;
 
-  counting = true;
+  bw::testing::set_allocation_counting(true);
   for (const Frame& frame : frames) {
     if (frame.ts >= next_tick) {
       processor.on_tick({++seq, frame.ts, 0});
@@ -126,9 +79,9 @@ TEST(NoAllocation, DecoderAndFlowStageDoNotAllocatePerPacket) {
     }
   }
   processor.finish_all({++seq, frames.back().ts, 0});
-  counting = false;
+  bw::testing::set_allocation_counting(false);
 
-  EXPECT_EQ(allocations.load(), 0u);
+  EXPECT_EQ(bw::testing::allocation_count(), 0u);
   EXPECT_GT(sink.events, 100u);
   EXPECT_GT(processor.counters().packets, 1000u);
 }

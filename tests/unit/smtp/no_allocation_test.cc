@@ -1,9 +1,6 @@
 // The SMTP session runs per packet, so it must not touch the heap: a whole conversation with
 // pipelining, quoted-printable and base64 parts, encoded-word headers and BDAT chunks is checked
 // to make zero calls to operator new.
-// Replacing operator new with malloc/free is the point of this test; GCC cannot see they pair.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -13,23 +10,7 @@
 #include <vector>
 
 #include "sensor/extract/smtp/smtp_session.h"
-
-namespace {
-thread_local bool counting = false;
-thread_local std::uint64_t allocations = 0;
-}  // namespace
-
-void* operator new(std::size_t size) {
-  if (counting) ++allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "tests/support/allocation_counter.h"
 
 namespace bw::extract::smtp {
 namespace {
@@ -74,16 +55,16 @@ TEST(NoAllocation, SmtpSessionDoesNotAllocatePerPacket) {
     std::string& p = pending[client ? 0 : 1];
     p += bytes;
     const ByteSpan data(reinterpret_cast<const std::uint8_t*>(p.data()), p.size());
-    counting = true;
+    bw::testing::set_allocation_counting(true);
     const std::size_t consumed = client ? session->on_client_bytes(data, 1, sink, counters)
                                         : session->on_server_bytes(data, 2, sink, counters);
-    counting = false;
+    bw::testing::set_allocation_counting(false);
     p.erase(0, consumed);
   }
-  counting = true;
+  bw::testing::set_allocation_counting(true);
   session->finish(sink, counters);
-  counting = false;
-  EXPECT_EQ(allocations, 0u);
+  bw::testing::set_allocation_counting(false);
+  EXPECT_EQ(bw::testing::allocation_count(), 0u);
   EXPECT_EQ(sink.messages, 2u);
   EXPECT_EQ(sink.urls, 5u);
   EXPECT_EQ(counters.starttls, 1u);
