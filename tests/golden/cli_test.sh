@@ -70,6 +70,19 @@ printf '# beaconwatch-feed v1 kind=domain category=email-tracker\nbad domain wit
 check "a bad feed line is a warning, not a failure" run 0 --read a.pcap --intel bad.feed --json /dev/null
 check "  ... naming file and line" grep -q 'bad.feed:2' err.txt
 check "a missing feed file is an error" run 2 --read a.pcap --intel missing.feed
+# SIGHUP reloads the feeds while packets keep flowing: the capture arrives in two parts on
+# standard input, the signal lands in between, and nothing is lost.
+printf '# beaconwatch-feed v1 kind=domain category=email-tracker\ntracker.example\tExample\t0.9\n' >good.feed
+size=$(stat -c %s a.pcap)
+{ head -c $((size / 2)) a.pcap; sleep 2; tail -c +$((size / 2 + 1)) a.pcap; } |
+  "$bin/bw-sensor" --read - --intel good.feed --json sighup.jsonl --no-summary 2>sighup.err &
+sensor=$!
+sleep 1
+kill -HUP "$sensor"
+wait "$sensor"
+check "SIGHUP reloads the intel feeds" grep -q 'intel: reload done (1 feeds)' sighup.err
+check "  ... without losing events" test "$(grep -c '"http"' sighup.jsonl)" -eq "$(grep -c '"http"' a.jsonl)"
+
 check "unwritable output exits 2" run 2 --read a.pcap --json /nonexistent/dir/x.jsonl
 check "  ... naming the path" grep -q '/nonexistent/dir/x.jsonl' err.txt
 
