@@ -1,5 +1,6 @@
 // bw-sensor: wires the command line and configuration to the pipeline. All logic lives in
 // sensor_core, which the tests link.
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -14,6 +15,11 @@
 namespace {
 
 bw::correlate::DetectionResources* g_detection = nullptr;
+std::atomic<bool> g_stop{false};
+
+void on_stop(int /*signal*/) {
+  g_stop.store(true, std::memory_order_relaxed);
+}
 
 // Only an atomic store: the exporter thread does the reload.
 void on_sighup(int /*signal*/) {
@@ -74,6 +80,11 @@ int main(int argc, char** argv) {
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
   sigaction(SIGHUP, &action, nullptr);
+  struct sigaction stop {};
+  stop.sa_handler = on_stop;
+  sigemptyset(&stop.sa_mask);
+  sigaction(SIGINT, &stop, nullptr);
+  sigaction(SIGTERM, &stop, nullptr);
   for (const std::string& warning : warnings) {
     std::fprintf(stderr, "bw-sensor: warning: %s\n", warning.c_str());
   }
@@ -91,8 +102,19 @@ int main(int argc, char** argv) {
     writers.push_back(std::move(writer));
   }
 
+  std::vector<bw::capture::LiveOptions> interfaces;
+  for (const std::string& name : options.interfaces) {
+    bw::capture::LiveOptions live;
+    live.interface = name;
+    live.snaplen = options.snaplen;
+    live.buffer_bytes = options.ring_mib << 20;
+    live.promiscuous = options.promiscuous;
+    live.bpf_filter = options.bpf_filter;
+    interfaces.push_back(live);
+  }
   const bw::pipeline::ReplayResult result =
-      bw::pipeline::run_replay(config, options.read_files, writers, &detection);
+      interfaces.empty() ? bw::pipeline::run_replay(config, options.read_files, writers, &detection)
+                         : bw::pipeline::run_live(config, interfaces, writers, &detection, g_stop);
   writers.clear();  // flush and close before the summary
   if (options.summary) result.summary.print(stderr);
   if (!result.ok) return fail(result.error, kExitFailed);

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config iproute2 tcpreplay
   libpcap-dev libndpi-dev libboost-dev libssl-dev
   libre2-dev libpsl-dev publicsuffix
   protobuf-compiler libprotobuf-dev

@@ -91,4 +91,107 @@ ReadStatus PcapFileSource::next(RawPacket& out) {
   return ReadStatus::kError;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Live capture
+
+struct PcapLiveSource::Handle {
+  pcap_t* pcap = nullptr;
+};
+
+namespace {
+
+struct DispatchContext {
+  PacketHandler* handler;
+  bool nanosecond;
+};
+
+void on_live_packet(u_char* user, const pcap_pkthdr* header, const u_char* data) {
+  auto* context = reinterpret_cast<DispatchContext*>(user);
+  RawPacket packet;
+  const TimestampNs fraction = static_cast<TimestampNs>(header->ts.tv_usec);
+  packet.ts = static_cast<TimestampNs>(header->ts.tv_sec) * kNsPerSecond +
+              (context->nanosecond ? fraction : fraction * 1000);
+  packet.captured_length = header->caplen;
+  packet.wire_length = header->len;
+  packet.data = ByteSpan(data, header->caplen);
+  context->handler->on_packet(packet);
+}
+
+}  // namespace
+
+PcapLiveSource::PcapLiveSource(std::string name, Handle* handle, bool nanosecond)
+    : name_(std::move(name)), handle_(handle), nanosecond_(nanosecond) {
+  const int dlt = pcap_datalink(handle_->pcap);
+  linktype_ = (dlt == DLT_RAW) ? 101u : static_cast<std::uint32_t>(dlt);
+}
+
+PcapLiveSource::~PcapLiveSource() {
+  if (handle_ != nullptr) {
+    if (handle_->pcap != nullptr) pcap_close(handle_->pcap);
+    delete handle_;
+  }
+}
+
+std::unique_ptr<PcapLiveSource> PcapLiveSource::open(const LiveOptions& options,
+                                                     std::string& error) {
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  pcap_t* pcap = pcap_create(options.interface.c_str(), errbuf);
+  if (pcap == nullptr) {
+    error = options.interface + ": " + errbuf;
+    return nullptr;
+  }
+  auto fail = [&](const std::string& what) {
+    error = options.interface + ": " + what;
+    pcap_close(pcap);
+    return nullptr;
+  };
+  pcap_set_snaplen(pcap, static_cast<int>(options.snaplen));
+  pcap_set_promisc(pcap, options.promiscuous ? 1 : 0);
+  pcap_set_timeout(pcap, 100);  // ms a partly filled block may wait before delivery
+  pcap_set_buffer_size(pcap, static_cast<int>(options.buffer_bytes));
+  pcap_set_immediate_mode(pcap, 0);
+  const bool nanosecond = pcap_set_tstamp_precision(pcap, PCAP_TSTAMP_PRECISION_NANO) == 0;
+  const int status = pcap_activate(pcap);
+  if (status < 0) {
+    const std::string detail = pcap_geterr(pcap);
+    return fail(std::string(pcap_statustostr(status)) + (detail.empty() ? "" : ": " + detail));
+  }
+  if (!options.bpf_filter.empty()) {
+    bpf_program program{};
+    if (pcap_compile(pcap, &program, options.bpf_filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+      return fail("bad capture filter \"" + options.bpf_filter + "\": " + pcap_geterr(pcap));
+    }
+    const int set = pcap_setfilter(pcap, &program);
+    pcap_freecode(&program);
+    if (set != 0) return fail(std::string("cannot set capture filter: ") + pcap_geterr(pcap));
+  }
+  if (pcap_setnonblock(pcap, 1, errbuf) != 0) return fail(errbuf);
+  auto* handle = new Handle{pcap};
+  return std::unique_ptr<PcapLiveSource>(new PcapLiveSource(options.interface, handle, nanosecond));
+}
+
+int PcapLiveSource::selectable_fd() const {
+  return pcap_get_selectable_fd(handle_->pcap);
+}
+
+int PcapLiveSource::dispatch(int max, PacketHandler& handler) {
+  DispatchContext context{&handler, nanosecond_};
+  const int n =
+      pcap_dispatch(handle_->pcap, max, on_live_packet, reinterpret_cast<u_char*>(&context));
+  if (n == PCAP_ERROR) {
+    error_ = name_ + ": " + pcap_geterr(handle_->pcap);
+    return -1;
+  }
+  return n < 0 ? 0 : n;
+}
+
+bool PcapLiveSource::stats(LiveStats& out) const {
+  pcap_stat stats{};
+  if (pcap_stats(handle_->pcap, &stats) != 0) return false;
+  out.received = stats.ps_recv;
+  out.dropped = stats.ps_drop;
+  out.interface_dropped = stats.ps_ifdrop;
+  return true;
+}
+
 }  // namespace bw::capture

@@ -28,10 +28,16 @@ const char* usage_text() {
 Beaconwatch sensor: decodes packets, tracks flows, classifies them with nDPI and writes HTTP, DNS,
 TLS and QUIC events (schema: proto/beaconwatch/v1/event.proto).
 
-Input:
+Input (one of):
   --read FILE...      Replay pcap or pcapng files, in the order given ("-" reads standard
                       input). The format is recognised by its magic number, not its name.
                       Further non-option arguments are read as more files.
+  --interface IF      Capture live from IF (repeatable) until SIGINT or SIGTERM, which drain
+                      the queues, flush the events and print the final counters.
+    --filter EXPR     BPF capture filter (tcpdump syntax).
+    --snaplen N       Bytes kept per packet (64..262144, default 65535).
+    --ring-mb N       Kernel ring per interface in MiB (1..4096, default 64).
+    --promisc         Put the interfaces in promiscuous mode.
 
 Output (default when neither is given: JSON lines on standard output):
   --json PATH         Write events as JSON lines (protobuf JSON mapping, snake_case field
@@ -60,8 +66,9 @@ Beacon detection (adds `beacon` and `campaign` events; weights in the config's `
   --version           Show the version.
 
 Exit status: 0 when every input was read and every event written; 1 when an input could not be
-read completely (missing file, not a capture, truncated capture, unsupported link type) or an
-output failed: events produced before the problem are still written; 2 for bad options.
+read completely (missing file, not a capture, truncated capture, unsupported link type, an
+interface that cannot be opened) or an output failed: events produced before the problem are
+still written; 2 for bad options.
 )";
 }
 
@@ -90,6 +97,25 @@ bool parse_cli(int argc, const char* const* argv, CliOptions& out, std::string& 
         error = "--read needs at least one file";
         return false;
       }
+    } else if (arg == "--interface" || arg == "-i") {
+      if (!need_value(i, arg, value)) return false;
+      out.interfaces.push_back(value);
+    } else if (arg == "--filter") {
+      if (!need_value(i, arg, out.bpf_filter)) return false;
+    } else if (arg == "--snaplen") {
+      if (!need_value(i, arg, value)) return false;
+      if (!parse_count(value, 64, 262144, out.snaplen)) {
+        error = "--snaplen takes a whole number from 64 to 262144, not '" + value + "'";
+        return false;
+      }
+    } else if (arg == "--ring-mb") {
+      if (!need_value(i, arg, value)) return false;
+      if (!parse_count(value, 1, 4096, out.ring_mib)) {
+        error = "--ring-mb takes a whole number from 1 to 4096, not '" + value + "'";
+        return false;
+      }
+    } else if (arg == "--promisc") {
+      out.promiscuous = true;
     } else if (arg == "--json") {
       if (!need_value(i, arg, out.json_path)) return false;
     } else if (arg == "--pb") {
@@ -129,8 +155,12 @@ bool parse_cli(int argc, const char* const* argv, CliOptions& out, std::string& 
       out.read_files.emplace_back(arg);
     }
   }
-  if (!out.help && !out.version && out.read_files.empty()) {
-    error = "nothing to read: give --read FILE... (see --help)";
+  if (!out.help && !out.version && out.read_files.empty() && out.interfaces.empty()) {
+    error = "nothing to read: give --read FILE... or --interface IF (see --help)";
+    return false;
+  }
+  if (!out.read_files.empty() && !out.interfaces.empty()) {
+    error = "--read and --interface cannot be combined";
     return false;
   }
   if (!out.json_path.empty() && out.json_path == out.pb_path) {

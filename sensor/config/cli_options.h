@@ -9,8 +9,13 @@ namespace bw::config {
 
 struct CliOptions {
   std::vector<std::string> read_files;  // replay inputs, in order; "-" is standard input
-  std::string json_path;                // JSON lines output; "-" is standard output
-  std::string pb_path;                  // length-delimited protobuf output
+  std::vector<std::string> interfaces;  // live capture
+  std::string bpf_filter;
+  std::uint32_t snaplen = 65535;
+  std::uint32_t ring_mib = 64;
+  bool promiscuous = false;
+  std::string json_path;  // JSON lines output; "-" is standard output
+  std::string pb_path;    // length-delimited protobuf output
   std::string config_path;
   std::string sensor_id;
   std::vector<std::string> intel_feeds;

@@ -1,5 +1,7 @@
 #include "sensor/pipeline/pipeline.h"
 
+#include <poll.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -263,9 +265,15 @@ const char* linktype_name(std::uint32_t linktype) {
 
 class CaptureLoop {
  public:
+  // `live`: a full queue drops the packet (counted) instead of waiting, so the kernel ring keeps
+  // draining; replay waits, so a replay never loses a packet.
   CaptureLoop(const config::SensorConfig& config, std::vector<std::unique_ptr<WorkerLane>>& lanes,
-              std::atomic<std::uint64_t>& dispatched)
-      : config_(config), lanes_(lanes), dispatched_(dispatched), decoder_(config.decode) {}
+              std::atomic<std::uint64_t>& dispatched, bool live)
+      : config_(config),
+        lanes_(lanes),
+        dispatched_(dispatched),
+        decoder_(config.decode),
+        live_(live) {}
 
   // Reads every input in order; returns false with `error` at the first input that fails.
   bool run(const std::vector<std::string>& inputs, std::string& error) {
@@ -273,9 +281,36 @@ class CaptureLoop {
     for (std::size_t i = 0; i < inputs.size() && ok; ++i) {
       ok = read_source(inputs[i], static_cast<std::uint16_t>(i), error);
     }
-    broadcast(WorkItem::Kind::kEnd, last_ts_);
+    finish();
     return ok;
   }
+
+  void on_raw(const capture::RawPacket& raw, std::uint32_t linktype, std::uint16_t source_index) {
+    ++counters_.packets_read;
+    counters_.bytes_read += raw.captured_length;
+    maybe_tick(raw.ts);
+    switch (decoder_.decode(linktype, raw.data, raw.ts, packet_)) {
+      case decode::DecodeResult::kOk:
+        dispatch(packet_, raw.ts, source_index);
+        break;
+      case decode::DecodeResult::kFragmentHeld:
+        ++counters_.fragments_held;
+        break;
+      case decode::DecodeResult::kNotIp:
+        ++counters_.packets_not_ip;
+        break;
+      case decode::DecodeResult::kMalformed:
+      case decode::DecodeResult::kUnsupportedLinkType:
+        ++counters_.packets_malformed;
+        break;
+    }
+  }
+
+  // Live capture with nothing arriving: time still passes, so idle flows must still expire.
+  void idle_tick(TimestampNs now) { maybe_tick(now); }
+
+  // End of input: every worker finishes its flows.
+  void finish() { broadcast(WorkItem::Kind::kEnd, last_ts_); }
 
   CaptureCounters& counters() { return counters_; }
   const decode::DecodeCounters& decode_counters() const { return decoder_.counters(); }
@@ -293,7 +328,6 @@ class CaptureLoop {
       return false;
     }
     capture::RawPacket raw;
-    decode::DecodedPacket packet;
     for (;;) {
       const capture::ReadStatus status = source->next(raw);
       if (status == capture::ReadStatus::kEnd) return true;
@@ -301,24 +335,7 @@ class CaptureLoop {
         error = source->error();
         return false;
       }
-      ++counters_.packets_read;
-      counters_.bytes_read += raw.captured_length;
-      maybe_tick(raw.ts);
-      switch (decoder_.decode(linktype, raw.data, raw.ts, packet)) {
-        case decode::DecodeResult::kOk:
-          dispatch(packet, raw.ts, source_index);
-          break;
-        case decode::DecodeResult::kFragmentHeld:
-          ++counters_.fragments_held;
-          break;
-        case decode::DecodeResult::kNotIp:
-          ++counters_.packets_not_ip;
-          break;
-        case decode::DecodeResult::kMalformed:
-        case decode::DecodeResult::kUnsupportedLinkType:
-          ++counters_.packets_malformed;
-          break;
-      }
+      on_raw(raw, linktype, source_index);
     }
   }
 
@@ -337,8 +354,9 @@ class CaptureLoop {
     item.kind = kind;
     item.seq = ++seq_;
     item.ts = ts;
+    // Ticks and the end marker are never dropped: they carry expiry and shutdown.
     for (auto& lane : lanes_)
-      push(*lane, item);
+      push_waiting(*lane, item);
     dispatched_.store(seq_, std::memory_order_release);
   }
 
@@ -346,26 +364,42 @@ class CaptureLoop {
     WorkerLane& lane = *lanes_[decode::symmetric_flow_hash(packet) % lanes_.size()];
     WorkItem item;
     item.kind = WorkItem::Kind::kPacket;
-    item.seq = ++seq_;
     item.ts = ts;
     item.source_index = source_index;
     item.packet = packet;
     // The datagram may live in the frame (valid until the next read) or in the decoder's
     // reassembly buffer (valid until the next decode): either way it is copied now.
-    std::uint8_t* bytes = nullptr;
+    std::uint8_t* bytes = lane.arena.allocate(packet.datagram.size(), item.arena_end);
+    if (bytes == nullptr && live_) {
+      ++counters_.queue_full_drops;
+      ++lane.input.producer().dropped;
+      return;
+    }
     Backoff backoff;
-    while ((bytes = lane.arena.allocate(packet.datagram.size(), item.arena_end)) == nullptr) {
+    while (bytes == nullptr) {
       ++counters_.queue_full_waits;
       backoff.pause();
+      bytes = lane.arena.allocate(packet.datagram.size(), item.arena_end);
     }
     std::memcpy(bytes, packet.datagram.data(), packet.datagram.size());
     item.packet.datagram = ByteSpan(bytes, packet.datagram.size());
-    push(lane, item);
+    item.seq = seq_ + 1;
+    if (live_) {
+      if (!lane.input.try_push(item)) {
+        // The arena bytes are reclaimed with the next item the worker releases past them.
+        ++counters_.queue_full_drops;
+        ++lane.input.producer().dropped;
+        return;
+      }
+    } else {
+      push_waiting(lane, item);
+    }
+    ++seq_;
     ++counters_.packets_dispatched;
     dispatched_.store(seq_, std::memory_order_release);
   }
 
-  void push(WorkerLane& lane, const WorkItem& item) {
+  void push_waiting(WorkerLane& lane, const WorkItem& item) {
     Backoff backoff;
     while (!lane.input.try_push(item)) {
       ++counters_.queue_full_waits;
@@ -377,6 +411,8 @@ class CaptureLoop {
   std::vector<std::unique_ptr<WorkerLane>>& lanes_;
   std::atomic<std::uint64_t>& dispatched_;
   decode::PacketDecoder decoder_;
+  bool live_;
+  decode::DecodedPacket packet_;
   std::uint64_t seq_ = 0;
   TimestampNs last_ts_ = 0;
   TimestampNs next_tick_ = 0;
@@ -389,83 +425,196 @@ flow::FlowConfig per_worker(const flow::FlowConfig& total, std::uint32_t workers
   return config;
 }
 
+// Everything but the capture loop: lanes, workers, exporter, detector, and the threads that run
+// them; shared by replay and live capture.
+class PipelineRun {
+ public:
+  PipelineRun(const config::SensorConfig& config, std::vector<std::string> source_names,
+              std::vector<std::unique_ptr<exporter::EventWriter>>& writers,
+              correlate::DetectionResources* detection)
+      : config_(config) {
+    if (config.detect.enabled) {
+      detector_ = std::make_unique<correlate::BeaconDetector>(
+          config.detect, detection != nullptr ? detection->recipients.get() : nullptr,
+          detection != nullptr ? detection->intel.get() : nullptr,
+          detection != nullptr ? detection->watchlist.get() : nullptr);
+    }
+    const std::uint32_t worker_count = std::max<std::uint32_t>(1, config.pipeline.workers);
+    lanes_.reserve(worker_count);
+    for (std::uint32_t i = 0; i < worker_count; ++i) {
+      lanes_.push_back(std::make_unique<WorkerLane>(config.pipeline.queue_depth,
+                                                    config.pipeline.packet_buffer_bytes,
+                                                    config.pipeline.event_queue_depth));
+    }
+    // Workers (and their nDPI modules) are built before any thread starts: nDPI's
+    // initialisation is not safe to run concurrently.
+    const flow::FlowConfig worker_config = per_worker(config.flow, worker_count);
+    workers_.reserve(worker_count);
+    for (auto& lane : lanes_) {
+      workers_.push_back(std::make_unique<Worker>(worker_config, *lane, dispatched_));
+    }
+    exporter_ = std::make_unique<Exporter>(
+        lanes_, writers, exporter::EncoderContext{config.sensor_id, std::move(source_names)},
+        detector_.get(), detection);
+  }
+
+  // Loads the first-seen store; false with `error` when it is unreadable.
+  bool load_state(std::string& error) {
+    const std::string& store = config_.detection_inputs.first_seen_file;
+    return !detector_ || store.empty() || detector_->first_seen().load(store, error);
+  }
+
+  void start() {
+    threads_.reserve(workers_.size() + 1);
+    for (auto& worker : workers_)
+      threads_.emplace_back([&worker] { worker->run(); });
+    threads_.emplace_back([this] { exporter_->run(); });
+  }
+
+  std::vector<std::unique_ptr<WorkerLane>>& lanes() { return lanes_; }
+  std::atomic<std::uint64_t>& dispatched() { return dispatched_; }
+
+  // Joins every thread (the capture loop has sent the end marker) and fills the summary.
+  void finish(const CaptureLoop& capture, ReplayResult& result) {
+    for (auto& thread : threads_)
+      thread.join();
+    result.summary.capture = const_cast<CaptureLoop&>(capture).counters();
+    result.summary.decode = capture.decode_counters();
+    std::uint64_t output_waits = 0;
+    for (auto& lane : lanes_) {
+      result.summary.workers.push_back(lane->summary);
+      output_waits += lane->output_full_waits;
+    }
+    result.summary.exporter = exporter_->counters();
+    result.summary.exporter.event_queue_full_waits = output_waits;
+    if (detector_) {
+      result.summary.detect = detector_->counters();
+      const std::string& store = config_.detection_inputs.first_seen_file;
+      std::string save_error;
+      if (!store.empty() && !detector_->first_seen().save(store, save_error) && result.ok) {
+        result.ok = false;
+        result.error = save_error;
+      }
+    }
+    if (result.ok && !exporter_->first_error().empty()) {
+      result.ok = false;
+      result.error = exporter_->first_error();
+    }
+  }
+
+ private:
+  const config::SensorConfig& config_;
+  std::unique_ptr<correlate::BeaconDetector> detector_;
+  std::vector<std::unique_ptr<WorkerLane>> lanes_;
+  std::atomic<std::uint64_t> dispatched_{0};
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<Exporter> exporter_;
+  std::vector<std::thread> threads_;
+};
+
+TimestampNs wall_clock_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 ReplayResult run_replay(const config::SensorConfig& config, const std::vector<std::string>& inputs,
                         std::vector<std::unique_ptr<exporter::EventWriter>>& writers,
                         correlate::DetectionResources* detection) {
   ReplayResult result;
-  std::unique_ptr<correlate::BeaconDetector> detector;
-  if (config.detect.enabled) {
-    detector = std::make_unique<correlate::BeaconDetector>(
-        config.detect, detection != nullptr ? detection->recipients.get() : nullptr,
-        detection != nullptr ? detection->intel.get() : nullptr,
-        detection != nullptr ? detection->watchlist.get() : nullptr);
-    const std::string& store = config.detection_inputs.first_seen_file;
-    if (!store.empty() && !detector->first_seen().load(store, result.error)) {
+  PipelineRun run(config, inputs, writers, detection);
+  if (!run.load_state(result.error)) {
+    result.ok = false;
+    return result;
+  }
+  run.start();
+  CaptureLoop capture(config, run.lanes(), run.dispatched(), /*live=*/false);
+  result.ok = capture.run(inputs, result.error);
+  run.finish(capture, result);
+  return result;
+}
+
+ReplayResult run_live(const config::SensorConfig& config,
+                      const std::vector<capture::LiveOptions>& interfaces,
+                      std::vector<std::unique_ptr<exporter::EventWriter>>& writers,
+                      correlate::DetectionResources* detection, const std::atomic<bool>& stop) {
+  ReplayResult result;
+  std::vector<std::unique_ptr<capture::PcapLiveSource>> sources;
+  std::vector<std::string> names;
+  for (const capture::LiveOptions& options : interfaces) {
+    auto source = capture::PcapLiveSource::open(options, result.error);
+    if (!source) {
       result.ok = false;
       return result;
     }
-  }
-  const std::uint32_t worker_count = std::max<std::uint32_t>(1, config.pipeline.workers);
-  std::vector<std::unique_ptr<WorkerLane>> lanes;
-  lanes.reserve(worker_count);
-  for (std::uint32_t i = 0; i < worker_count; ++i) {
-    lanes.push_back(std::make_unique<WorkerLane>(config.pipeline.queue_depth,
-                                                 config.pipeline.packet_buffer_bytes,
-                                                 config.pipeline.event_queue_depth));
-  }
-  std::atomic<std::uint64_t> dispatched{0};
-
-  // Workers (and their nDPI modules) are built before any thread starts: nDPI's initialisation
-  // is not safe to run concurrently.
-  const flow::FlowConfig worker_config = per_worker(config.flow, worker_count);
-  std::vector<std::unique_ptr<Worker>> workers;
-  workers.reserve(worker_count);
-  for (auto& lane : lanes) {
-    workers.push_back(std::make_unique<Worker>(worker_config, *lane, dispatched));
-  }
-
-  exporter::EncoderContext context{config.sensor_id, {}};
-  for (const std::string& input : inputs)
-    context.source_names.push_back(input);
-  Exporter exporter(lanes, writers, context, detector.get(), detection);
-
-  std::vector<std::thread> threads;
-  threads.reserve(worker_count);
-  for (auto& worker : workers)
-    threads.emplace_back([&worker] { worker->run(); });
-  std::thread exporter_thread([&exporter] { exporter.run(); });
-
-  CaptureLoop capture(config, lanes, dispatched);
-  result.ok = capture.run(inputs, result.error);
-
-  for (auto& thread : threads)
-    thread.join();
-  exporter_thread.join();
-
-  result.summary.capture = capture.counters();
-  result.summary.decode = capture.decode_counters();
-  for (auto& lane : lanes) {
-    result.summary.workers.push_back(lane->summary);
-    result.summary.exporter.event_queue_full_waits += lane->output_full_waits;
-  }
-  ExportCounters& export_counters = exporter.counters();
-  export_counters.event_queue_full_waits = result.summary.exporter.event_queue_full_waits;
-  result.summary.exporter = export_counters;
-  if (detector) {
-    result.summary.detect = detector->counters();
-    const std::string& store = config.detection_inputs.first_seen_file;
-    std::string save_error;
-    if (!store.empty() && !detector->first_seen().save(store, save_error) && result.ok) {
+    if (!decode::PacketDecoder::supports_linktype(source->linktype())) {
       result.ok = false;
-      result.error = save_error;
+      result.error = options.interface + ": unsupported link type " +
+                     std::to_string(source->linktype()) + " (" + linktype_name(source->linktype()) +
+                     ")";
+      return result;
+    }
+    names.push_back(options.interface);
+    sources.push_back(std::move(source));
+  }
+  PipelineRun run(config, names, writers, detection);
+  if (!run.load_state(result.error)) {
+    result.ok = false;
+    return result;
+  }
+  run.start();
+  CaptureLoop capture(config, run.lanes(), run.dispatched(), /*live=*/true);
+
+  struct Handler final : capture::PacketHandler {
+    CaptureLoop* loop = nullptr;
+    std::uint32_t linktype = 0;
+    std::uint16_t index = 0;
+    void on_packet(const capture::RawPacket& packet) override {
+      loop->on_raw(packet, linktype, index);
+    }
+  };
+  std::vector<Handler> handlers(sources.size());
+  std::vector<pollfd> fds(sources.size());
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    handlers[i].loop = &capture;
+    handlers[i].linktype = sources[i]->linktype();
+    handlers[i].index = static_cast<std::uint16_t>(i);
+    fds[i] = pollfd{sources[i]->selectable_fd(), POLLIN, 0};
+  }
+  constexpr int kBatch = 512;
+  constexpr int kPollMs = 100;
+  while (!stop.load(std::memory_order_relaxed) && result.ok) {
+    ::poll(fds.data(), fds.size(), kPollMs);
+    int packets = 0;
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      const int n = sources[i]->dispatch(kBatch, handlers[i]);
+      if (n < 0) {
+        result.ok = false;
+        result.error = sources[i]->error();
+        break;
+      }
+      packets += n;
+    }
+    if (packets == 0) capture.idle_tick(wall_clock_now());
+  }
+  // Drain what the kernel still holds, then stop.
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    while (sources[i]->dispatch(kBatch, handlers[i]) > 0) {
     }
   }
-  if (result.ok && !exporter.first_error().empty()) {
-    result.ok = false;
-    result.error = exporter.first_error();
+  CaptureCounters& counters = capture.counters();
+  for (const auto& source : sources) {
+    capture::LiveStats stats;
+    if (source->stats(stats)) {
+      counters.kernel_received += stats.received;
+      counters.kernel_dropped += stats.dropped;
+      counters.kernel_interface_dropped += stats.interface_dropped;
+    }
   }
+  capture.finish();
+  run.finish(capture, result);
   return result;
 }
 

@@ -10,11 +10,13 @@
 // watermarks), so output is identical whatever the number of workers.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "sensor/capture/pcap_source.h"
 #include "sensor/config/sensor_config.h"
 #include "sensor/correlate/detection_resources.h"
 #include "sensor/export/event_encoder.h"
@@ -35,5 +37,13 @@ struct ReplayResult {
 ReplayResult run_replay(const config::SensorConfig& config, const std::vector<std::string>& inputs,
                         std::vector<std::unique_ptr<exporter::EventWriter>>& writers,
                         correlate::DetectionResources* detection = nullptr);
+
+// Captures from live interfaces until `stop` is set (SIGINT/SIGTERM), then drains the queues,
+// finishes every flow and flushes the writers. Unlike replay, a full worker queue drops the packet
+// and counts it (capture.queue_full_drops) rather than stall the kernel ring.
+ReplayResult run_live(const config::SensorConfig& config,
+                      const std::vector<capture::LiveOptions>& interfaces,
+                      std::vector<std::unique_ptr<exporter::EventWriter>>& writers,
+                      correlate::DetectionResources* detection, const std::atomic<bool>& stop);
 
 }  // namespace bw::pipeline

@@ -24,6 +24,10 @@ namespace bw::pipeline {
   X(fragments_held)            \
   X(unsupported_linktype)      \
   X(queue_full_waits)          \
+  X(queue_full_drops)          \
+  X(kernel_received)           \
+  X(kernel_dropped)            \
+  X(kernel_interface_dropped)  \
   X(ticks)
 
 struct CaptureCounters {

@@ -83,6 +83,10 @@ wait "$sensor"
 check "SIGHUP reloads the intel feeds" grep -q 'intel: reload done (1 feeds)' sighup.err
 check "  ... without losing events" test "$(grep -c '"http"' sighup.jsonl)" -eq "$(grep -c '"http"' a.jsonl)"
 
+check "--read with --interface is a usage error" run 2 --read a.pcap --interface lo
+check "a missing interface exits 1" run 1 --interface bwnosuch0 --json /dev/null
+check "  ... naming the interface" grep -q 'bw-sensor: bwnosuch0: ' err.txt
+
 check "unwritable output exits 2" run 2 --read a.pcap --json /nonexistent/dir/x.jsonl
 check "  ... naming the path" grep -q '/nonexistent/dir/x.jsonl' err.txt
 

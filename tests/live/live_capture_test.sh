@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Live capture end to end: a veth pair whose far end lives in a network namespace of its own,
+# a generated capture replayed into it with tcpreplay at a modest fixed rate, and bw-sensor
+# capturing the near end. Every application event of a replay of the same file must appear, with
+# zero kernel and queue drops. Needs root, ip and tcpreplay; exits 77 (skipped) without them.
+set -uo pipefail
+bin=$1
+rate=${BW_LIVE_PPS:-2000}
+if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null || ! command -v tcpreplay >/dev/null; then
+  echo "skipped: needs root, iproute2 and tcpreplay"
+  exit 77
+fi
+work=$(mktemp -d)
+ns=bwlive$$
+near=bwn$$
+far=bwf$$
+cleanup() {
+  [ -n "${sensor:-}" ] && kill -INT "$sensor" 2>/dev/null
+  ip link del "$near" 2>/dev/null
+  ip netns del "$ns" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+ip netns add "$ns" || { echo "skipped: cannot create a network namespace here"; exit 77; }
+ip link add "$near" type veth peer name "$far" || { echo "skipped: no veth support"; exit 77; }
+ip link set "$far" netns "$ns"
+ip link set "$near" up
+ip -n "$ns" link set "$far" up
+
+"$bin/bw-gen" --profile protocols --seed 5 --out "$work/in.pcap" >/dev/null
+"$bin/bw-sensor" --read "$work/in.pcap" --no-detect --json "$work/replay.jsonl" --no-summary
+
+"$bin/bw-sensor" --interface "$near" --promisc --no-detect --json "$work/live.jsonl" \
+  2>"$work/live.err" &
+sensor=$!
+sleep 1
+ip netns exec "$ns" tcpreplay -q -i "$far" --pps "$rate" "$work/in.pcap" >"$work/tcpreplay.log" 2>&1
+sleep 1
+kill -INT "$sensor"
+wait "$sensor"
+status=$?
+sensor=
+
+failures=0
+check() {
+  local what=$1
+  shift
+  if "$@"; then echo "ok   $what"; else echo "FAIL $what"; failures=$((failures + 1)); fi
+}
+# The summary prints non-zero counters only: an absent counter is 0.
+counter() {
+  local v
+  v=$(awk -v name="capture.$1" '$1 == name { print $2 }' "$work/live.err")
+  echo "${v:-0}"
+}
+kinds() { grep -o '"\(http\|dns\|tls\|quic\)":' "$1" | sort | uniq -c; }
+check "sensor exited cleanly on SIGINT" test "$status" -eq 0
+check "packets arrived" test "$(counter packets_read)" -gt 0
+check "no kernel drops" test "$(counter kernel_dropped)" -eq 0
+check "no queue drops" test "$(counter queue_full_drops)" -eq 0
+check "every event kind in the same numbers as the replay" \
+  diff <(kinds "$work/replay.jsonl") <(kinds "$work/live.jsonl")
+echo "live: $(counter packets_read) packets at $rate pps, $(grep -c '"sequence"' "$work/live.jsonl") events"
+cat "$work/live.err" | grep -E "capture\.|export\.events_written" | sed 's/^/  /'
+[ "$failures" -eq 0 ]
