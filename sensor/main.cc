@@ -90,7 +90,8 @@ int main(int argc, char** argv) {
   }
 
   std::vector<std::unique_ptr<bw::exporter::EventWriter>> writers;
-  if (options.json_path.empty() && options.pb_path.empty()) options.json_path = "-";
+  if (options.json_path.empty() && options.pb_path.empty())
+    options.json_path.assign(1, '-');  // not = "-": GCC 12 -Wrestrict false positive
   if (!options.json_path.empty()) {
     auto writer = bw::exporter::open_json_lines_writer(options.json_path, error);
     if (!writer) return fail(error, kExitUsage);

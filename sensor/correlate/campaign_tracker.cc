@@ -1,7 +1,6 @@
 #include "sensor/correlate/campaign_tracker.h"
 
 #include <algorithm>
-#include <set>
 
 #include "sensor/common/crypto.h"
 
@@ -26,12 +25,14 @@ std::string campaign_id(const std::string& key) {
 
 }  // namespace
 
-std::size_t CampaignTracker::distinct_tokens(const State& state) const {
-  std::set<std::string_view> tokens;
-  for (const Member& m : state.members) {
-    if (!m.token.empty()) tokens.insert(m.token);
-  }
-  return tokens.size();
+void CampaignTracker::add_token(State& state, const std::string& token) {
+  if (!token.empty()) ++state.token_members[token];
+}
+
+void CampaignTracker::remove_token(State& state, const std::string& token) {
+  if (token.empty()) return;
+  const auto it = state.token_members.find(token);
+  if (it != state.token_members.end() && --it->second == 0) state.token_members.erase(it);
 }
 
 CampaignVerdict CampaignTracker::observe(const CampaignObservation& o) {
@@ -55,6 +56,7 @@ CampaignVerdict CampaignTracker::observe(const CampaignObservation& o) {
   State& state = it->second;
   state.last_seen = o.ts;
   while (!state.members.empty() && state.members.front().ts + window_ < o.ts) {
+    remove_token(state, state.members.front().token);
     state.members.pop_front();
   }
   if (state.members.empty()) state.first_seen = o.ts;
@@ -66,6 +68,7 @@ CampaignVerdict CampaignTracker::observe(const CampaignObservation& o) {
   if (member == state.members.end()) {
     state.members.push_back(
         Member{o.client_ip, std::string(o.token), std::string(o.recipient), o.ts});
+    add_token(state, state.members.back().token);
     verdict.new_host = true;
   }
   const bool enough_hosts = state.members.size() >= min_hosts_;

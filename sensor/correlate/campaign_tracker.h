@@ -56,12 +56,16 @@ class CampaignTracker {
   struct State {
     std::string id;
     std::deque<Member> members;  // one per host, oldest first
+    // Members per token, kept as members come and go, so the distinct-token count is O(1).
+    std::unordered_map<std::string, std::uint32_t> token_members;
     TimestampNs first_seen = 0;
     TimestampNs last_seen = 0;
     bool reported = false;
     std::list<std::string>::iterator lru;
   };
-  std::size_t distinct_tokens(const State& state) const;
+  static std::size_t distinct_tokens(const State& state) { return state.token_members.size(); }
+  static void add_token(State& state, const std::string& token);
+  static void remove_token(State& state, const std::string& token);
 
   std::uint32_t min_hosts_;
   TimestampNs window_;

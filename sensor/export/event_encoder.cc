@@ -21,6 +21,11 @@ namespace pb = beaconwatch::v1;
 // passes unchanged; each byte that is not part of valid UTF-8 becomes the four characters \xNN,
 // so the evidence is kept and the event still serialises.
 std::string text(std::string_view view) {
+  // Nearly every field is plain ASCII: one check, one copy.
+  bool ascii = true;
+  for (const char c : view)
+    ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+  if (ascii) return std::string(view);
   std::string out;
   out.reserve(view.size());
   for (std::size_t i = 0; i < view.size();) {
