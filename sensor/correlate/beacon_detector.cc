@@ -199,6 +199,13 @@ void BeaconDetector::apply_intel_host(BeaconAlert& alert, std::string_view host)
   if (set->match_host(host, hit)) apply_intel_hit(alert, hit);
 }
 
+void BeaconDetector::apply_intel_ip(BeaconAlert& alert, const IpAddress& server) {
+  if (intel_ == nullptr || !alert.tracker.empty()) return;  // a name hit says more
+  const auto set = intel_->current();
+  intel::IntelHit hit;
+  if (set->match_ip(server, hit)) apply_intel_hit(alert, hit);
+}
+
 void BeaconDetector::apply_intel_hit(BeaconAlert& alert, const intel::IntelHit& hit) {
   ++counters_.intel_hits;
   // Feed weights are confidences in [0, 1] that scale the configured signal weight.
@@ -314,6 +321,7 @@ void BeaconDetector::observe_http(const exporter::EventRecord& event, std::uint6
     intel::IntelHit hit;
     if (set->match_url(request.host.view(), request.uri.view(), hit)) apply_intel_hit(alert, hit);
   }
+  apply_intel_ip(alert, event.flow.server_ip);
   if (watchlist_ != nullptr) {
     if (const WatchedUrl* watched = watchlist_->find(request.host.view(), request.uri.view())) {
       ++counters_.inbound_mail_matches;
@@ -356,6 +364,7 @@ void BeaconDetector::observe_handshake(const exporter::EventRecord& event, std::
     add_reason(alert, "rare_domain", config_.rare_domain, alert.registrable_domain.view());
   }
   apply_intel_host(alert, alert.host.view());
+  apply_intel_ip(alert, event.flow.server_ip);
   if (beacon_domains_.count(std::string(alert.registrable_domain.view())) != 0) {
     add_reason(alert, "beacon_domain", config_.beacon_domain, alert.registrable_domain.view());
   }

@@ -127,6 +127,7 @@ class BeaconDetector {
                   std::string_view detail);
   void apply_intel_host(BeaconAlert& alert, std::string_view host);
   void apply_intel_hit(BeaconAlert& alert, const intel::IntelHit& hit);
+  void apply_intel_ip(BeaconAlert& alert, const IpAddress& server);
   bool rare(std::string_view registrable_domain, TimestampNs ts, std::string_view app_protocol);
   // Joins the campaign, then emits the alert if the score is high enough and any campaign news.
   void conclude(const CampaignObservation* observation, AlertSink& sink);

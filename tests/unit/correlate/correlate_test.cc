@@ -362,6 +362,26 @@ TEST_F(DetectorTest, TrackerIntelScalesItsWeightByTheFeedConfidence) {
   EXPECT_TRUE(intel_reason);
 }
 
+TEST_F(DetectorTest, IocAddressOfTheServerIsAReason) {
+  std::vector<std::string> problems;
+  auto set = intel::IntelSet::build(
+      {intel::FeedText{
+          "ioc.feed",
+          "# beaconwatch-feed v1 kind=ip category=ioc\n203.0.113.0/28\tAPT31 infra\t1\n"}},
+      problems);
+  ASSERT_TRUE(set) << (problems.empty() ? "" : problems.front());
+  intel::IntelHolder holder(set);
+  BeaconDetector detector(DetectConfig{}, nullptr, &holder, nullptr);
+  exporter::EventRecord e = tls(1, "", 1);  // no SNI, no DNS answer: only the address is known
+  e.flow.server_ip = v4(203, 0, 113, 5);
+  std::get<exporter::TlsHandshakeRecord>(e.body).client_hello.sni.assign("www.example.org");
+  detector.observe(e, 1, *this);
+  const auto found = beacons();
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_TRUE(has_reason(*found[0], "ioc_intel"));
+  EXPECT_EQ(found[0]->tracker.view(), "APT31 infra");
+}
+
 TEST_F(DetectorTest, DisabledDetectorAddsNothing) {
   DetectConfig config;
   config.enabled = false;
