@@ -492,6 +492,7 @@ void BeaconDetector::conclude(const CampaignObservation* observation, AlertSink&
   detail.assign(id);
   detail.append(" ");
   detail.append(observation->key);
+  std::size_t promoted = 0;
   if (verdict.just_formed) {
     ++counters_.campaigns_formed;
     auto found = pending_.find(id);
@@ -504,6 +505,7 @@ void BeaconDetector::conclude(const CampaignObservation* observation, AlertSink&
         earlier.campaign_id.assign(id);
         if (alertable(earlier)) {
           ++counters_.alerts_retroactive;
+          ++promoted;
           emit_alert(pending.alert, sink);
         } else if (encrypted) {
           keep_pending(sni_id, pending.alert);
@@ -513,12 +515,14 @@ void BeaconDetector::conclude(const CampaignObservation* observation, AlertSink&
   }
   alert.campaign_id.assign(id);
   add_reason(alert, "campaign", weight, detail.view());
-  if (alertable(alert)) {
+  const bool member_alerted = alertable(alert);
+  if (member_alerted) {
     emit_alert(working_, sink);
   } else if (encrypted) {
     keep_pending(sni_id, working_);
   }
-  if (verdict.new_host) {
+  // Reported only once it concerns beacons: many hosts reaching a new web service is not news.
+  if (verdict.new_host && (member_alerted || promoted > 0)) {
     ++counters_.campaign_updates;
     campaign_record_.order = working_.order;
     campaign_record_.ts = working_.ts;
