@@ -171,11 +171,14 @@ class Exporter final : private correlate::AlertSink {
   enum class Step { kWrote, kWaiting, kFinished };
 
   Step step_once() {
-    // The smallest head among the lanes that have events.
+    // The smallest head among the lanes that have events. Which lanes were empty is remembered:
+    // a lane that gets an event after this scan may hold one earlier than the candidate.
     std::size_t best = lanes_.size();
+    empty_at_scan_.assign(lanes_.size(), true);
     for (std::size_t i = 0; i < lanes_.size(); ++i) {
       const exporter::EventRecord* head = lanes_[i]->output.peek();
       if (head == nullptr) continue;
+      empty_at_scan_[i] = false;
       if (best == lanes_.size() || head->order < lanes_[best]->output.peek()->order) best = i;
     }
     if (best == lanes_.size()) {
@@ -185,19 +188,20 @@ class Exporter final : private correlate::AlertSink {
       return all_done ? Step::kFinished : Step::kWaiting;
     }
     const exporter::EventRecord& candidate = *lanes_[best]->output.peek();
+    // A lane that was empty may still be working on an item at or before the candidate's. Its
+    // watermark is read first: every event at or below it was queued before it was published.
+    for (std::size_t i = 0; i < lanes_.size(); ++i) {
+      if (!empty_at_scan_[i]) continue;  // its head was seen, and is not before the candidate
+      const std::uint64_t watermark = lanes_[i]->watermark.load(std::memory_order_acquire);
+      if (!lanes_[i]->output.empty()) return Step::kWaiting;  // filled since the scan: look again
+      if (watermark < candidate.order.trigger_seq) return Step::kWaiting;
+    }
     if (const auto* mail = std::get_if<exporter::MailUrlRecord>(&candidate.body)) {
-      // Internal record: it feeds the mail watchlist and is not exported.
+      // Internal record, in stream order like the rest: it feeds the mail watchlist and is not
+      // exported.
       if (detector_ != nullptr) detector_->observe_mail_url(*mail);
       lanes_[best]->output.drop_front();
       return Step::kWrote;
-    }
-    // A lane without queued events may still be working on an item at or before the candidate's.
-    for (std::size_t i = 0; i < lanes_.size(); ++i) {
-      if (i == best) continue;
-      const std::uint64_t watermark = lanes_[i]->watermark.load(std::memory_order_acquire);
-      if (!lanes_[i]->output.empty()) continue;  // its head is later than the candidate
-      if (watermark < candidate.order.trigger_seq) return Step::kWaiting;
-      if (!lanes_[i]->output.empty()) return Step::kWaiting;  // filled meanwhile: look again
     }
     write(candidate);
     // Detection sees events in export order; what it adds follows the event it is about.
@@ -234,6 +238,7 @@ class Exporter final : private correlate::AlertSink {
   exporter::EncoderContext context_;
   correlate::BeaconDetector* detector_;
   correlate::DetectionResources* detection_;
+  std::vector<bool> empty_at_scan_;
   beaconwatch::v1::Event event_;
   std::uint64_t sequence_ = 0;
   ExportCounters counters_;
