@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sensor/extract/http/http_parser.h"
+#include "tests/fuzz/stream_feed.h"
 
 namespace {
 
@@ -25,17 +26,6 @@ class TouchingSink : public bw::extract::http::HttpTransactionSink {
   }
   std::size_t checksum_ = 0;
 };
-
-void feed(HttpParser& parser, std::vector<std::uint8_t>& pending, const std::uint8_t* bytes,
-          std::size_t size, bool client, TouchingSink& sink, HttpCounters& counters) {
-  pending.insert(pending.end(), bytes, bytes + size);
-  const bw::ByteSpan data(pending.data(), pending.size());
-  const std::size_t consumed = client ? parser.on_client_bytes(data, 1, sink, counters)
-                                      : parser.on_server_bytes(data, 2, sink, counters);
-  if (consumed > pending.size()) __builtin_trap();
-  pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(consumed));
-  if (pending.size() >= HttpParser::kMaxHeaderBytes) __builtin_trap();
-}
 
 }  // namespace
 
@@ -56,7 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       continue;
     }
     if (length > size - pos) length = size - pos;
-    feed(*parser, pending[op], data + pos, length, op == 0, sink, counters);
+    bw::fuzz::feed_stream(*parser, pending[op], data + pos, length, op == 0, sink, counters,
+                          HttpParser::kMaxHeaderBytes);
     pos += length;
   }
   parser->finish(sink, counters);

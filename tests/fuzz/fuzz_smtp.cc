@@ -12,6 +12,7 @@
 #include "sensor/extract/smtp/mbox_splitter.h"
 #include "sensor/extract/smtp/mime_walker.h"
 #include "sensor/extract/smtp/smtp_session.h"
+#include "tests/fuzz/stream_feed.h"
 
 namespace {
 
@@ -42,17 +43,6 @@ class TouchingSink : public bw::extract::smtp::MailSink {
   std::size_t checksum_ = 0;
 };
 
-void feed(SmtpSession& session, std::vector<std::uint8_t>& pending, const std::uint8_t* bytes,
-          std::size_t size, bool client, TouchingSink& sink, SmtpCounters& counters) {
-  pending.insert(pending.end(), bytes, bytes + size);
-  const bw::ByteSpan data(pending.data(), pending.size());
-  const std::size_t consumed = client ? session.on_client_bytes(data, 1, sink, counters)
-                                      : session.on_server_bytes(data, 2, sink, counters);
-  if (consumed > pending.size()) __builtin_trap();
-  pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(consumed));
-  if (pending.size() >= SmtpSession::kMaxLineBytes) __builtin_trap();
-}
-
 void conversation(const std::uint8_t* data, std::size_t size, TouchingSink& sink,
                   SmtpCounters& counters) {
   static const auto session = std::make_unique<SmtpSession>();
@@ -69,7 +59,8 @@ void conversation(const std::uint8_t* data, std::size_t size, TouchingSink& sink
       continue;
     }
     if (length > size - pos) length = size - pos;
-    feed(*session, pending[op], data + pos, length, op == 0, sink, counters);
+    bw::fuzz::feed_stream(*session, pending[op], data + pos, length, op == 0, sink, counters,
+                          SmtpSession::kMaxLineBytes);
     pos += length;
   }
   session->finish(sink, counters);
