@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sensor/extract/http/http_parser.h"
+#include "tests/support/stream_conversation.h"
 
 namespace bw::extract::http::testing {
 
@@ -28,43 +29,15 @@ class RecordingSink : public HttpTransactionSink {
   std::vector<HttpTransaction> transactions;
 };
 
-class Conversation {
+class Conversation : public bw::testing::StreamConversation<HttpParser, RecordingSink, HttpCounters,
+                                                            HttpParser::kMaxHeaderBytes> {
  public:
-  // Returns what the parser consumed of the bytes it was shown.
-  std::size_t client(std::string_view bytes, TimestampNs ts = 1000) {
-    return feed(client_pending_, bytes, ts, true);
-  }
-  std::size_t server(std::string_view bytes, TimestampNs ts = 2000) {
-    return feed(server_pending_, bytes, ts, false);
-  }
   void gap(bool client_side) {
-    (client_side ? client_pending_ : server_pending_).clear();
+    drop_pending(client_side);
     parser_->on_gap(client_side, counters_);
   }
   void finish() { parser_->finish(sink_, counters_); }
-
   const std::vector<HttpTransaction>& transactions() const { return sink_.transactions; }
-  const HttpCounters& counters() const { return counters_; }
-  const std::string& client_pending() const { return client_pending_; }
-  const std::string& server_pending() const { return server_pending_; }
-
- private:
-  std::size_t feed(std::string& pending, std::string_view bytes, TimestampNs ts, bool client) {
-    pending.append(bytes);
-    const ByteSpan data = span_of(pending);
-    const std::size_t consumed = client ? parser_->on_client_bytes(data, ts, sink_, counters_)
-                                        : parser_->on_server_bytes(data, ts, sink_, counters_);
-    EXPECT_LE(consumed, pending.size());
-    pending.erase(0, consumed);
-    EXPECT_LE(pending.size(), HttpParser::kMaxHeaderBytes);
-    return consumed;
-  }
-
-  std::unique_ptr<HttpParser> parser_ = std::make_unique<HttpParser>();
-  RecordingSink sink_;
-  HttpCounters counters_;
-  std::string client_pending_;
-  std::string server_pending_;
 };
 
 inline void expect_same_request(const HttpRequest& a, const HttpRequest& b) {

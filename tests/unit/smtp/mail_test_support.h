@@ -11,6 +11,7 @@
 
 #include "sensor/extract/smtp/mail_records.h"
 #include "sensor/extract/smtp/smtp_session.h"
+#include "tests/support/stream_conversation.h"
 
 namespace bw::extract::smtp::testing {
 
@@ -71,42 +72,17 @@ class RecordingSink : public MailSink {
   std::vector<EndedMessage> messages;
 };
 
-class SmtpConversation {
+class SmtpConversation
+    : public bw::testing::StreamConversation<SmtpSession, RecordingSink, SmtpCounters,
+                                             SmtpSession::kMaxLineBytes> {
  public:
-  std::size_t client(std::string_view bytes, TimestampNs ts = 1000) {
-    return feed(client_pending_, bytes, ts, true);
-  }
-  std::size_t server(std::string_view bytes, TimestampNs ts = 2000) {
-    return feed(server_pending_, bytes, ts, false);
-  }
   void gap(bool client_side) {
-    (client_side ? client_pending_ : server_pending_).clear();
-    session_->on_gap(client_side, sink_, counters_);
+    drop_pending(client_side);
+    parser_->on_gap(client_side, sink_, counters_);
   }
-  void finish() { session_->finish(sink_, counters_); }
-
+  void finish() { parser_->finish(sink_, counters_); }
   const RecordingSink& sink() const { return sink_; }
-  const SmtpCounters& counters() const { return counters_; }
-  const SmtpSession& session() const { return *session_; }
-  const std::string& client_pending() const { return client_pending_; }
-
- private:
-  std::size_t feed(std::string& pending, std::string_view bytes, TimestampNs ts, bool client) {
-    pending.append(bytes);
-    const ByteSpan data = span_of(pending);
-    const std::size_t consumed = client ? session_->on_client_bytes(data, ts, sink_, counters_)
-                                        : session_->on_server_bytes(data, ts, sink_, counters_);
-    EXPECT_LE(consumed, pending.size());
-    pending.erase(0, consumed);
-    EXPECT_LE(pending.size(), SmtpSession::kMaxLineBytes);
-    return consumed;
-  }
-
-  std::unique_ptr<SmtpSession> session_ = std::make_unique<SmtpSession>();
-  RecordingSink sink_;
-  SmtpCounters counters_;
-  std::string client_pending_;
-  std::string server_pending_;
+  const SmtpSession& session() const { return *parser_; }
 };
 
 // Every counter, for comparing two runs.
