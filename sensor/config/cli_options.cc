@@ -38,6 +38,9 @@ Input (one of):
     --snaplen N       Bytes kept per packet (64..262144, default 65535).
     --ring-mb N       Kernel ring per interface in MiB (1..4096, default 64).
     --promisc         Put the interfaces in promiscuous mode.
+    --health-interval N
+                      Seconds between `health` events with every counter (1..86400,
+                      default 60).
 
 Output (default when neither is given: JSON lines on standard output):
   --json PATH         Write events as JSON lines (protobuf JSON mapping, snake_case field
@@ -112,6 +115,13 @@ bool parse_cli(int argc, const char* const* argv, CliOptions& out, std::string& 
       if (!need_value(i, arg, value)) return false;
       if (!parse_count(value, 1, 4096, out.ring_mib)) {
         error = "--ring-mb takes a whole number from 1 to 4096, not '" + value + "'";
+        return false;
+      }
+    } else if (arg == "--health-interval") {
+      if (!need_value(i, arg, value)) return false;
+      if (!parse_count(value, 1, 86400, out.health_interval_s)) {
+        error = "--health-interval takes a whole number of seconds from 1 to 86400, not '" + value +
+                "'";
         return false;
       }
     } else if (arg == "--promisc") {

@@ -14,8 +14,9 @@ struct CliOptions {
   std::uint32_t snaplen = 65535;
   std::uint32_t ring_mib = 64;
   bool promiscuous = false;
-  std::string json_path;  // JSON lines output; "-" is standard output
-  std::string pb_path;    // length-delimited protobuf output
+  std::uint32_t health_interval_s = 0;  // 0: from the config file (default 60)
+  std::string json_path;                // JSON lines output; "-" is standard output
+  std::string pb_path;                  // length-delimited protobuf output
   std::string config_path;
   std::string sensor_id;
   std::vector<std::string> intel_feeds;

@@ -19,6 +19,7 @@ struct PipelineConfig {
   std::uint32_t packet_buffer_bytes = 16u << 20;
   std::uint32_t event_queue_depth = 256;
   TimestampNs tick_interval = kNsPerSecond;
+  TimestampNs health_interval = 60 * kNsPerSecond;  // live capture only; 0 turns reports off
 };
 
 struct DetectionInputs {

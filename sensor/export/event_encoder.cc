@@ -351,6 +351,22 @@ void encode_event(const EventRecord& record, std::uint64_t sequence, const Encod
   std::visit(BodyEncoder{out}, record.body);
 }
 
+void encode_health(const std::vector<std::pair<std::string, std::uint64_t>>& counters,
+                   double uptime_s, TimestampNs now, std::uint64_t sequence,
+                   const EncoderContext& context, pb::Event& out) {
+  out.Clear();
+  out.set_sensor_id(context.sensor_id);
+  out.set_sequence(sequence);
+  out.set_timestamp_ns(now);
+  pb::HealthReport& health = *out.mutable_health();
+  health.set_uptime_s(uptime_s);
+  for (const auto& [name, value] : counters) {
+    pb::HealthCounter& counter = *health.add_counters();
+    counter.set_name(name);
+    counter.set_value(value);
+  }
+}
+
 bool event_to_json_line(const pb::Event& event, std::string& out) {
   out.clear();
   google::protobuf::util::JsonPrintOptions options;

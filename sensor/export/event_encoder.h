@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sensor/export/event_record.h"
@@ -23,6 +24,11 @@ struct EncoderContext {
 
 void encode_event(const EventRecord& record, std::uint64_t sequence, const EncoderContext& context,
                   beaconwatch::v1::Event& out);
+
+// A health report: `counters` as (section.name, value) pairs, zeros already left out.
+void encode_health(const std::vector<std::pair<std::string, std::uint64_t>>& counters,
+                   double uptime_s, TimestampNs now, std::uint64_t sequence,
+                   const EncoderContext& context, beaconwatch::v1::Event& out);
 
 // JSON text of one event on one line (protobuf JSON mapping, proto field names).
 bool event_to_json_line(const beaconwatch::v1::Event& event, std::string& out);

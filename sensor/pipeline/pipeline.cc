@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <mutex>
 #include <thread>
 
 #include "beaconwatch/v1/event.pb.h"
@@ -24,6 +25,12 @@ struct WorkItem {
   std::uint64_t arena_end = 0;
   decode::DecodedPacket packet;  // `datagram` points into the worker's arena
 };
+
+TimestampNs wall_clock_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // Waiting without burning a core that another pipeline thread needs: spin briefly, then yield,
 // then sleep. Appliances have few cores and every thread of ours may share one.
@@ -57,6 +64,17 @@ struct WorkerLane {
   std::atomic<bool> done{false};
   alignas(kCacheLine) WorkerSummary summary;
   std::uint64_t output_full_waits = 0;
+  // A copy of the worker's counters taken at each tick, for health reports: the exporter reads
+  // it under the mutex, never the counters the worker is writing.
+  std::mutex published_mutex;
+  WorkerSummary published;
+};
+
+// The capture thread's counters, copied at each tick for health reports.
+struct CaptureSnapshot {
+  std::mutex mutex;
+  CaptureCounters capture;
+  decode::DecodeCounters decode;
 };
 
 class Worker final : private flow::EventSink {
@@ -88,13 +106,17 @@ class Worker final : private flow::EventSink {
           processor_.on_packet(context, item.packet);
           lane_.arena.release(item.arena_end);
           break;
-        case WorkItem::Kind::kTick:
+        case WorkItem::Kind::kTick: {
           processor_.on_tick(context);
+          const std::lock_guard<std::mutex> lock(lane_.published_mutex);
+          collect_summary(lane_.published);
+          lane_.published.items = lane_.summary.items;
           break;
+        }
         case WorkItem::Kind::kEnd:
           processor_.finish_all(context);
           publish_watermark(item.seq);
-          collect_summary();
+          collect_summary(lane_.summary);
           lane_.done.store(true, std::memory_order_release);
           return;
       }
@@ -118,8 +140,7 @@ class Worker final : private flow::EventSink {
     }
   }
 
-  void collect_summary() {
-    WorkerSummary& s = lane_.summary;
+  void collect_summary(WorkerSummary& s) {
     s.flow = processor_.counters();
     s.table = processor_.table_counters();
     s.classify = processor_.classify_counters();
@@ -135,13 +156,19 @@ class Worker final : private flow::EventSink {
   flow::FlowProcessor processor_;
 };
 
+struct HealthSources {
+  TimestampNs interval = 0;  // 0: no health reports
+  CaptureSnapshot* capture = nullptr;
+};
+
 class Exporter final : private correlate::AlertSink {
  public:
   Exporter(std::vector<std::unique_ptr<WorkerLane>>& lanes,
            std::vector<std::unique_ptr<exporter::EventWriter>>& writers,
            exporter::EncoderContext context, correlate::BeaconDetector* detector,
-           correlate::DetectionResources* detection)
-      : lanes_(lanes),
+           correlate::DetectionResources* detection, HealthSources health = {})
+      : health_(health),
+        lanes_(lanes),
         writers_(writers),
         context_(std::move(context)),
         detector_(detector),
@@ -149,8 +176,17 @@ class Exporter final : private correlate::AlertSink {
 
   void run() {
     Backoff backoff;
+    const TimestampNs started = wall_clock_now();
+    TimestampNs next_health = started + health_.interval;
     for (;;) {
       if (detection_ != nullptr) correlate::reload_intel_if_requested(*detection_, stderr);
+      if (health_.interval > 0) {
+        const TimestampNs now = wall_clock_now();
+        if (now >= next_health) {
+          write_health(now, started);
+          next_health = now + health_.interval;
+        }
+      }
       const Step step = step_once();
       if (step == Step::kFinished) break;
       if (step == Step::kWrote) {
@@ -212,6 +248,38 @@ class Exporter final : private correlate::AlertSink {
 
   void on_alert(const exporter::EventRecord& alert) override { write(alert); }
 
+  // Counters of every stage as of their last tick, as one `health` event.
+  void write_health(TimestampNs now, TimestampNs started) {
+    RunSummary summary;
+    if (health_.capture != nullptr) {
+      const std::lock_guard<std::mutex> lock(health_.capture->mutex);
+      summary.capture = health_.capture->capture;
+      summary.decode = health_.capture->decode;
+    }
+    for (auto& lane : lanes_) {
+      const std::lock_guard<std::mutex> lock(lane->published_mutex);
+      summary.workers.push_back(lane->published);
+    }
+    summary.exporter = counters_;
+    if (detector_ != nullptr) summary.detect = detector_->counters();
+    health_counters_.clear();
+    summary.for_each_counter(
+        [this](std::string_view section, std::string_view name, std::uint64_t value) {
+          if (value == 0) return;
+          std::string full(section);
+          full.push_back('.');
+          full.append(name);
+          health_counters_.emplace_back(std::move(full), value);
+        });
+    ++sequence_;
+    ++counters_.events_health;
+    exporter::encode_health(health_counters_, static_cast<double>(now - started) / 1e9, now,
+                            sequence_, context_, event_);
+    for (auto& writer : writers_) {
+      if (!writer->write(event_)) note_write_error(*writer);
+    }
+  }
+
   void write(const exporter::EventRecord& record) {
     ++sequence_;
     exporter::encode_event(record, sequence_, context_, event_);
@@ -233,11 +301,13 @@ class Exporter final : private correlate::AlertSink {
     if (first_error_.empty()) first_error_ = writer.error();
   }
 
+  HealthSources health_;
   std::vector<std::unique_ptr<WorkerLane>>& lanes_;
   std::vector<std::unique_ptr<exporter::EventWriter>>& writers_;
   exporter::EncoderContext context_;
   correlate::BeaconDetector* detector_;
   correlate::DetectionResources* detection_;
+  std::vector<std::pair<std::string, std::uint64_t>> health_counters_;
   std::vector<bool> empty_at_scan_;
   beaconwatch::v1::Event event_;
   std::uint64_t sequence_ = 0;
@@ -273,8 +343,10 @@ class CaptureLoop {
   // `live`: a full queue drops the packet (counted) instead of waiting, so the kernel ring keeps
   // draining; replay waits, so a replay never loses a packet.
   CaptureLoop(const config::SensorConfig& config, std::vector<std::unique_ptr<WorkerLane>>& lanes,
-              std::atomic<std::uint64_t>& dispatched, bool live)
-      : config_(config),
+              std::atomic<std::uint64_t>& dispatched, bool live,
+              CaptureSnapshot* snapshot = nullptr)
+      : snapshot_(snapshot),
+        config_(config),
         lanes_(lanes),
         dispatched_(dispatched),
         decoder_(config.decode),
@@ -314,6 +386,14 @@ class CaptureLoop {
   // Live capture with nothing arriving: time still passes, so idle flows must still expire.
   void idle_tick(TimestampNs now) { maybe_tick(now); }
 
+  // Copies the counters for health reports (at every tick, and once a second when live).
+  void publish() {
+    if (snapshot_ == nullptr) return;
+    const std::lock_guard<std::mutex> lock(snapshot_->mutex);
+    snapshot_->capture = counters_;
+    snapshot_->decode = decoder_.counters();
+  }
+
   // End of input: every worker finishes its flows.
   void finish() { broadcast(WorkItem::Kind::kEnd, last_ts_); }
 
@@ -352,6 +432,7 @@ class CaptureLoop {
     ++counters_.ticks;
     decoder_.expire(ts);
     broadcast(WorkItem::Kind::kTick, ts);
+    publish();
   }
 
   void broadcast(WorkItem::Kind kind, TimestampNs ts) {
@@ -412,6 +493,7 @@ class CaptureLoop {
     }
   }
 
+  CaptureSnapshot* snapshot_;
   const config::SensorConfig& config_;
   std::vector<std::unique_ptr<WorkerLane>>& lanes_;
   std::atomic<std::uint64_t>& dispatched_;
@@ -436,7 +518,7 @@ class PipelineRun {
  public:
   PipelineRun(const config::SensorConfig& config, std::vector<std::string> source_names,
               std::vector<std::unique_ptr<exporter::EventWriter>>& writers,
-              correlate::DetectionResources* detection)
+              correlate::DetectionResources* detection, bool live)
       : config_(config) {
     if (config.detect.enabled) {
       detector_ = std::make_unique<correlate::BeaconDetector>(
@@ -458,9 +540,12 @@ class PipelineRun {
     for (auto& lane : lanes_) {
       workers_.push_back(std::make_unique<Worker>(worker_config, *lane, dispatched_));
     }
+    // Health reports run on the sensor's clock, so only live: a replay prints its summary.
+    HealthSources health;
+    if (live) health = {config.pipeline.health_interval, &capture_snapshot_};
     exporter_ = std::make_unique<Exporter>(
         lanes_, writers, exporter::EncoderContext{config.sensor_id, std::move(source_names)},
-        detector_.get(), detection);
+        detector_.get(), detection, health);
   }
 
   // Loads the first-seen store; false with `error` when it is unreadable.
@@ -477,6 +562,7 @@ class PipelineRun {
   }
 
   std::vector<std::unique_ptr<WorkerLane>>& lanes() { return lanes_; }
+  CaptureSnapshot* capture_snapshot() { return &capture_snapshot_; }
   std::atomic<std::uint64_t>& dispatched() { return dispatched_; }
 
   // Joins every thread (the capture loop has sent the end marker) and fills the summary.
@@ -513,14 +599,30 @@ class PipelineRun {
   std::vector<std::unique_ptr<WorkerLane>> lanes_;
   std::atomic<std::uint64_t> dispatched_{0};
   std::vector<std::unique_ptr<Worker>> workers_;
+  CaptureSnapshot capture_snapshot_;
   std::unique_ptr<Exporter> exporter_;
   std::vector<std::thread> threads_;
 };
 
-TimestampNs wall_clock_now() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+}  // namespace
+
+namespace {
+
+// pcap_stats counts from the start of the capture: the totals are assigned, not added.
+void read_kernel_stats(const std::vector<std::unique_ptr<capture::PcapLiveSource>>& sources,
+                       CaptureCounters& counters) {
+  CaptureCounters kernel;
+  for (const auto& source : sources) {
+    capture::LiveStats stats;
+    if (source->stats(stats)) {
+      kernel.kernel_received += stats.received;
+      kernel.kernel_dropped += stats.dropped;
+      kernel.kernel_interface_dropped += stats.interface_dropped;
+    }
+  }
+  counters.kernel_received = kernel.kernel_received;
+  counters.kernel_dropped = kernel.kernel_dropped;
+  counters.kernel_interface_dropped = kernel.kernel_interface_dropped;
 }
 
 }  // namespace
@@ -529,7 +631,7 @@ ReplayResult run_replay(const config::SensorConfig& config, const std::vector<st
                         std::vector<std::unique_ptr<exporter::EventWriter>>& writers,
                         correlate::DetectionResources* detection) {
   ReplayResult result;
-  PipelineRun run(config, inputs, writers, detection);
+  PipelineRun run(config, inputs, writers, detection, /*live=*/false);
   if (!run.load_state(result.error)) {
     result.ok = false;
     return result;
@@ -564,13 +666,13 @@ ReplayResult run_live(const config::SensorConfig& config,
     names.push_back(options.interface);
     sources.push_back(std::move(source));
   }
-  PipelineRun run(config, names, writers, detection);
+  PipelineRun run(config, names, writers, detection, /*live=*/true);
   if (!run.load_state(result.error)) {
     result.ok = false;
     return result;
   }
   run.start();
-  CaptureLoop capture(config, run.lanes(), run.dispatched(), /*live=*/true);
+  CaptureLoop capture(config, run.lanes(), run.dispatched(), /*live=*/true, run.capture_snapshot());
 
   struct Handler final : capture::PacketHandler {
     CaptureLoop* loop = nullptr;
@@ -590,6 +692,7 @@ ReplayResult run_live(const config::SensorConfig& config,
   }
   constexpr int kBatch = 512;
   constexpr int kPollMs = 100;
+  TimestampNs next_stats = 0;
   while (!stop.load(std::memory_order_relaxed) && result.ok) {
     ::poll(fds.data(), fds.size(), kPollMs);
     int packets = 0;
@@ -603,21 +706,19 @@ ReplayResult run_live(const config::SensorConfig& config,
       packets += n;
     }
     if (packets == 0) capture.idle_tick(wall_clock_now());
+    const TimestampNs now = wall_clock_now();
+    if (now >= next_stats) {
+      read_kernel_stats(sources, capture.counters());
+      capture.publish();
+      next_stats = now + kNsPerSecond;
+    }
   }
   // Drain what the kernel still holds, then stop.
   for (std::size_t i = 0; i < sources.size(); ++i) {
     while (sources[i]->dispatch(kBatch, handlers[i]) > 0) {
     }
   }
-  CaptureCounters& counters = capture.counters();
-  for (const auto& source : sources) {
-    capture::LiveStats stats;
-    if (source->stats(stats)) {
-      counters.kernel_received += stats.received;
-      counters.kernel_dropped += stats.dropped;
-      counters.kernel_interface_dropped += stats.interface_dropped;
-    }
-  }
+  read_kernel_stats(sources, capture.counters());
   capture.finish();
   run.finish(capture, result);
   return result;

@@ -5,14 +5,10 @@
 namespace bw::pipeline {
 namespace {
 
-template <typename Counters>
-void print_section(std::FILE* out, const char* section, const Counters& counters) {
-  counters.for_each([&](std::string_view name, std::uint64_t value) {
-    if (value != 0) {
-      std::fprintf(out, "  %s.%.*s %" PRIu64 "\n", section, static_cast<int>(name.size()),
-                   name.data(), value);
-    }
-  });
+template <typename Counters, typename Visitor>
+void visit_section(const char* section, const Counters& counters, Visitor& visitor) {
+  counters.for_each(
+      [&](std::string_view name, std::uint64_t value) { visitor(section, name, value); });
 }
 
 }  // namespace
@@ -33,21 +29,31 @@ WorkerSummary RunSummary::worker_totals() const {
   return total;
 }
 
-void RunSummary::print(std::FILE* out) const {
+void RunSummary::for_each_counter(
+    const std::function<void(std::string_view section, std::string_view name, std::uint64_t value)>&
+        visitor) const {
   const WorkerSummary total = worker_totals();
+  visit_section("capture", capture, visitor);
+  visit_section("decode", decode, visitor);
+  visit_section("flow", total.flow, visitor);
+  visit_section("flow_table", total.table, visitor);
+  visit_section("classify", total.classify, visitor);
+  visit_section("http", total.http, visitor);
+  visit_section("dns", total.dns, visitor);
+  visit_section("tls", total.tls, visitor);
+  visit_section("quic", total.quic, visitor);
+  visit_section("smtp", total.smtp, visitor);
+  visit_section("detect", detect, visitor);
+  visit_section("export", exporter, visitor);
+}
+
+void RunSummary::print(std::FILE* out) const {
   std::fprintf(out, "summary:\n");
-  print_section(out, "capture", capture);
-  print_section(out, "decode", decode);
-  print_section(out, "flow", total.flow);
-  print_section(out, "flow_table", total.table);
-  print_section(out, "classify", total.classify);
-  print_section(out, "http", total.http);
-  print_section(out, "dns", total.dns);
-  print_section(out, "tls", total.tls);
-  print_section(out, "quic", total.quic);
-  print_section(out, "smtp", total.smtp);
-  print_section(out, "detect", detect);
-  print_section(out, "export", exporter);
+  for_each_counter([out](std::string_view section, std::string_view name, std::uint64_t value) {
+    if (value == 0) return;
+    std::fprintf(out, "  %.*s.%.*s %" PRIu64 "\n", static_cast<int>(section.size()), section.data(),
+                 static_cast<int>(name.size()), name.data(), value);
+  });
   for (std::size_t i = 0; i < workers.size(); ++i) {
     std::fprintf(out, "  worker%zu.packets %" PRIu64 "\n", i, workers[i].flow.packets);
   }

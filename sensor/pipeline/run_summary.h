@@ -3,7 +3,9 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sensor/classify/ndpi_classifier.h"
@@ -42,6 +44,7 @@ struct CaptureCounters {
   X(events_quic)              \
   X(events_beacon)            \
   X(events_campaign)          \
+  X(events_health)            \
   X(event_queue_full_waits)   \
   X(write_errors)
 
@@ -69,7 +72,10 @@ struct RunSummary {
   correlate::DetectCounters detect;
 
   WorkerSummary worker_totals() const;
-  // Prints "section.counter value" lines, non-zero counters only, in a fixed order.
+  // Every counter in a fixed order, workers summed.
+  void for_each_counter(const std::function<void(std::string_view section, std::string_view name,
+                                                 std::uint64_t value)>& visitor) const;
+  // Prints "section.counter value" lines, non-zero counters only, in that order.
   void print(std::FILE* out) const;
 };
 

@@ -30,8 +30,8 @@ ip -n "$ns" link set "$far" up
 "$bin/bw-gen" --profile protocols --seed 5 --out "$work/in.pcap" >/dev/null
 "$bin/bw-sensor" --read "$work/in.pcap" --no-detect --json "$work/replay.jsonl" --no-summary
 
-"$bin/bw-sensor" --interface "$near" --promisc --no-detect --json "$work/live.jsonl" \
-  2>"$work/live.err" &
+"$bin/bw-sensor" --interface "$near" --promisc --no-detect --health-interval 1 \
+  --json "$work/live.jsonl" 2>"$work/live.err" &
 sensor=$!
 sleep 1
 ip netns exec "$ns" tcpreplay -q -i "$far" --pps "$rate" "$work/in.pcap" >"$work/tcpreplay.log" 2>&1
@@ -58,6 +58,8 @@ check "sensor exited cleanly on SIGINT" test "$status" -eq 0
 check "packets arrived" test "$(counter packets_read)" -gt 0
 check "no kernel drops" test "$(counter kernel_dropped)" -eq 0
 check "no queue drops" test "$(counter queue_full_drops)" -eq 0
+check "health events report the capture counters" \
+  grep -q '"health":{.*"name":"capture.packets_read"' "$work/live.jsonl"
 check "every event kind in the same numbers as the replay" \
   diff <(kinds "$work/replay.jsonl") <(kinds "$work/live.jsonl")
 echo "live: $(counter packets_read) packets at $rate pps, $(grep -c '"sequence"' "$work/live.jsonl") events"

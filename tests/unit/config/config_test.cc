@@ -49,7 +49,12 @@ TEST(Config, AppliesValuesAndKeepsDefaults) {
   EXPECT_EQ(config.pipeline.workers, 2u);
   EXPECT_EQ(config.flow.max_flows, 4096u);
   EXPECT_EQ(config.flow.udp_idle_timeout, 30 * kNsPerSecond);
-  EXPECT_EQ(config.flow.tcp_idle_timeout, 300 * kNsPerSecond);  // default kept
+  EXPECT_EQ(config.flow.tcp_idle_timeout, 300 * kNsPerSecond);    // default kept
+  EXPECT_EQ(config.pipeline.health_interval, 60 * kNsPerSecond);  // default kept
+  ASSERT_TRUE(load_config_json(R"({"version": 1, "pipeline": {"health_interval_s": 5}})", "h.json",
+                               config, error))
+      << error;
+  EXPECT_EQ(config.pipeline.health_interval, 5 * kNsPerSecond);
 }
 
 TEST(Config, RejectsUnknownFieldsWrongVersionAndOutOfRange) {

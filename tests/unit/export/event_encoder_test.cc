@@ -125,6 +125,17 @@ TEST(EventEncoder, DelimitedProtobufRoundTrips) {
   std::remove(path.c_str());
 }
 
+TEST(EventEncoder, HealthReportListsCountersByName) {
+  beaconwatch::v1::Event event;
+  encode_health({{"capture.packets_read", 1200}, {"capture.kernel_dropped", 3}}, 12.5,
+                1700000000000000000, 9, EncoderContext{"tap-2", {}}, event);
+  std::string json;
+  ASSERT_TRUE(event_to_json_line(event, json));
+  EXPECT_EQ(json, R"({"sensor_id":"tap-2","sequence":"9","timestamp_ns":"1700000000000000000",)"
+                  R"("health":{"uptime_s":12.5,"counters":[{"name":"capture.packets_read",)"
+                  R"("value":"1200"},{"name":"capture.kernel_dropped","value":"3"}]}})");
+}
+
 TEST(EventEncoder, UnwritablePathIsReportedWithThePath) {
   std::string error;
   EXPECT_EQ(open_json_lines_writer("/nonexistent/dir/events.jsonl", error), nullptr);
