@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
   if (options.workers != 0) config.pipeline.workers = options.workers;
   if (!options.sensor_id.empty()) config.sensor_id = options.sensor_id;
   if (options.no_detect) config.detect.enabled = false;
+  if (options.pin_cpus) config.pipeline.pin_cpus = true;
   if (options.health_interval_s != 0) {
     config.pipeline.health_interval =
         static_cast<bw::TimestampNs>(options.health_interval_s) * bw::kNsPerSecond;

@@ -50,6 +50,8 @@ Output (default when neither is given: JSON lines on standard output):
 
 Processing:
   --workers N         Worker threads (1..64). Output is identical for any N.
+  --pin-cpus          Pin threads: capture on CPU 0, workers on the next CPUs, exporter on
+                      the last.
   --config FILE       JSON configuration (schema: proto/beaconwatch/v1/config.proto).
   --sensor-id ID      Sensor name written into every event (default "bw-sensor").
   --no-summary        Do not print the counter summary on standard error at the end.
@@ -156,6 +158,8 @@ bool parse_cli(int argc, const char* const* argv, CliOptions& out, std::string& 
       if (!need_value(i, arg, out.first_seen_file)) return false;
     } else if (arg == "--no-detect") {
       out.no_detect = true;
+    } else if (arg == "--pin-cpus") {
+      out.pin_cpus = true;
     } else if (arg == "--no-summary") {
       out.summary = false;
     } else if (is_option(arg)) {

@@ -26,6 +26,7 @@ struct CliOptions {
   bool no_detect = false;
   std::uint32_t workers = 0;  // 0: from the config file (default 1)
   bool summary = true;
+  bool pin_cpus = false;
   bool help = false;
   bool version = false;
 };

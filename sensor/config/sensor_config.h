@@ -20,6 +20,7 @@ struct PipelineConfig {
   std::uint32_t event_queue_depth = 256;
   TimestampNs tick_interval = kNsPerSecond;
   TimestampNs health_interval = 60 * kNsPerSecond;  // live capture only; 0 turns reports off
+  bool pin_cpus = false;  // capture on CPU 0, workers on the next ones, exporter on the last
 };
 
 struct DetectionInputs {

@@ -1,6 +1,8 @@
 #include "sensor/pipeline/pipeline.h"
 
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <atomic>
@@ -546,6 +548,15 @@ class PipelineRun {
     exporter_ = std::make_unique<Exporter>(
         lanes_, writers, exporter::EncoderContext{config.sensor_id, std::move(source_names)},
         detector_.get(), detection, health);
+  }
+
+  static void pin(pthread_t thread, unsigned cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (pthread_setaffinity_np(thread, sizeof set, &set) != 0) {
+      std::fprintf(stderr, "bw-sensor: warning: cannot pin a thread to CPU %u\n", cpu);
+    }
   }
 
   // Loads the first-seen store; false with `error` when it is unreadable.

@@ -60,6 +60,9 @@ check "  ... all events of both" test "$(events ab.jsonl)" -eq $(($(events a.jso
 check "a good file then a missing one exits 1" run 1 --read a.pcap missing.pcap --json partial.jsonl --no-detect
 check "  ... and keeps every event of the good file" test "$(events partial.jsonl)" -eq "$(events a.jsonl)"
 
+check "pinned threads" run 0 --read a.pcap --json pinned.jsonl --no-summary --no-detect --pin-cpus --workers 2
+check "  ... change nothing in the output" cmp -s a.jsonl pinned.jsonl
+
 check "binary protobuf output" run 0 --read a.pcap --pb a.pb --json a2.jsonl --no-summary --no-detect
 check "  ... is non-empty and JSON unchanged" test -s a.pb
 check "  ... JSON alongside equals JSON alone" cmp -s a.jsonl a2.jsonl
