@@ -47,6 +47,16 @@ class SpscChannel {
     ++consumer_.popped;
     return true;
   }
+  // Up to `max` items into `out`; how many.
+  std::size_t try_pop_batch(T* out, std::size_t max) {
+    const std::size_t n = queue_.pop(out, max);
+    if (n == 0) {
+      ++consumer_.empty_polls;
+    } else {
+      consumer_.popped += n;
+    }
+    return n;
+  }
   // Consumer side: the oldest item without removing it, or nullptr.
   const T* peek() { return queue_.read_available() > 0 ? &queue_.front() : nullptr; }
   void drop_front() {
