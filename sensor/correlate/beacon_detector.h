@@ -54,7 +54,7 @@ struct DetectConfig {
   float page_referrer = -2.0f;  // loaded by a web page, not by a mail client
   float cookie_sent = -1.0f;    // a session with the site exists
   // A registrable domain counts as rare while it is younger than this (to this sensor).
-  TimestampNs rare_window = 24 * 3600 * kNsPerSecond;
+  TimestampNs rare_window = TimestampNs{24} * 3600 * kNsPerSecond;
   std::uint32_t campaign_min_hosts = 3;
   TimestampNs campaign_window = 3600 * kNsPerSecond;
   std::uint32_t campaign_max_keys = 4096;
