@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "sensor/common/ascii.h"
 #include "sensor/correlate/mail_client.h"
 #include "sensor/detect/recipient_directory.h"
 #include "sensor/detect/url_tokens.h"
@@ -10,20 +11,6 @@
 
 namespace bw::correlate {
 namespace {
-
-bool contains_ci(std::string_view text, std::string_view lower_needle) {
-  if (lower_needle.size() > text.size()) return false;
-  for (std::size_t i = 0; i + lower_needle.size() <= text.size(); ++i) {
-    std::size_t k = 0;
-    for (; k < lower_needle.size(); ++k) {
-      char c = text[i + k];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-      if (c != lower_needle[k]) break;
-    }
-    if (k == lower_needle.size()) return true;
-  }
-  return false;
-}
 
 const char* image_name(extract::ImageFormat format) {
   switch (format) {

@@ -3,22 +3,10 @@
 #include <array>
 #include <utility>
 
+#include "sensor/common/ascii.h"
+
 namespace bw::correlate {
 namespace {
-
-bool contains_ci(std::string_view text, std::string_view needle) {
-  if (needle.size() > text.size()) return false;
-  for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
-    bool match = true;
-    for (std::size_t k = 0; k < needle.size() && match; ++k) {
-      char c = text[i + k];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-      match = c == needle[k];
-    }
-    if (match) return true;
-  }
-  return false;
-}
 
 bool ends_with_label(std::string_view host, std::string_view suffix) {
   if (host.size() < suffix.size()) return false;

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <utility>
 
+#include "sensor/common/ascii.h"
 #include "sensor/detect/text_codec.h"
 
 namespace bw::detect {
@@ -95,12 +96,6 @@ bool continues_domain(std::string_view after) {
   if (after.empty()) return false;
   if (is_ascii_alnum(after[0]) || after[0] == '-') return true;
   return after[0] == '.' && after.size() > 1 && is_ascii_alnum(after[1]);
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ascii_fold(x) == ascii_fold(y);
-         });
 }
 
 bool is_base64_char(char c) {

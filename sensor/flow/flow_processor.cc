@@ -79,10 +79,9 @@ void FlowProcessor::orient_new_flow(Flow& flow, const decode::DecodedPacket& pac
 }
 
 std::uint32_t FlowProcessor::lookup_or_create(const decode::DecodedPacket& packet,
-                                              std::uint64_t hash, bool& from_client) {
-  bool src_is_a = true;
-  const FlowKey key = FlowKey::canonical(packet.src_ip, packet.src_port, packet.dst_ip,
-                                         packet.dst_port, packet.ip_protocol, src_is_a);
+                                              const FlowKey& key, bool src_is_a,
+                                              bool& from_client) {
+  const std::uint64_t hash = hash_flow_key(key);
   std::uint32_t index = table_.find(key, hash);
   if (index == kNoIndex) {
     if (table_.full()) {
@@ -116,7 +115,7 @@ void FlowProcessor::on_packet(const PacketContext& context, const decode::Decode
   const FlowKey key = FlowKey::canonical(packet.src_ip, packet.src_port, packet.dst_ip,
                                          packet.dst_port, packet.ip_protocol, src_is_a);
   bool from_client = true;
-  const std::uint32_t index = lookup_or_create(packet, hash_flow_key(key), from_client);
+  const std::uint32_t index = lookup_or_create(packet, key, src_is_a, from_client);
   const int direction = from_client ? kClientToServer : kServerToClient;
   {
     Flow& flow = table_.at(index);
@@ -546,16 +545,14 @@ void FlowProcessor::finish_flow(std::uint32_t index) {
   table_.remove(index);
 }
 
-void FlowProcessor::finish_batch(std::uint64_t FlowTableCounters::*counter) {
+void FlowProcessor::finish_batch() {
   // Flows finish in flow order, not list order, so that events of flows that end together come
   // out in the same order whichever worker held them.
   std::sort(expiry_batch_.begin(), expiry_batch_.end(), [this](std::uint32_t x, std::uint32_t y) {
     return table_.at(x).order < table_.at(y).order;
   });
-  for (const std::uint32_t index : expiry_batch_) {
-    ++(table_.counters().*counter);
+  for (const std::uint32_t index : expiry_batch_)
     finish_flow(index);
-  }
   expiry_batch_.clear();
 }
 
@@ -577,15 +574,9 @@ void FlowProcessor::on_tick(const PacketContext& context) {
     }
     if (timeout_class != TimeoutClass::kTcpClosed) idle_count = expiry_batch_.size();
   }
-  const std::size_t total = expiry_batch_.size();
   table_.counters().flows_expired_idle += idle_count;
-  table_.counters().flows_expired_closed += total - idle_count;
-  std::sort(expiry_batch_.begin(), expiry_batch_.end(), [this](std::uint32_t x, std::uint32_t y) {
-    return table_.at(x).order < table_.at(y).order;
-  });
-  for (const std::uint32_t index : expiry_batch_)
-    finish_flow(index);
-  expiry_batch_.clear();
+  table_.counters().flows_expired_closed += expiry_batch_.size() - idle_count;
+  finish_batch();
 }
 
 void FlowProcessor::finish_all(const PacketContext& context) {
@@ -598,7 +589,8 @@ void FlowProcessor::finish_all(const PacketContext& context) {
       expiry_batch_.push_back(index);
     }
   }
-  finish_batch(&FlowTableCounters::flows_flushed_at_end);
+  table_.counters().flows_flushed_at_end += expiry_batch_.size();
+  finish_batch();
 }
 
 }  // namespace bw::flow

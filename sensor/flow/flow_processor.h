@@ -111,8 +111,8 @@ class FlowProcessor final : private extract::http::HttpTransactionSink,
     extract::QuicInitial initial;
   };
 
-  std::uint32_t lookup_or_create(const decode::DecodedPacket& packet, std::uint64_t hash,
-                                 bool& from_client);
+  std::uint32_t lookup_or_create(const decode::DecodedPacket& packet, const FlowKey& key,
+                                 bool src_is_a, bool& from_client);
   void orient_new_flow(Flow& flow, const decode::DecodedPacket& packet);
   void on_tcp(std::uint32_t index, int direction, const decode::DecodedPacket& packet);
   void on_udp(std::uint32_t index, int direction, const decode::DecodedPacket& packet);
@@ -126,7 +126,8 @@ class FlowProcessor final : private extract::http::HttpTransactionSink,
   void finish_app(Flow& flow);
   void release_app(Flow& flow);
   void release_stream_buffer(Flow& flow, int direction);
-  void finish_batch(std::uint64_t FlowTableCounters::*counter);
+  // Finishes the flows in expiry_batch_, in flow order, and empties it.
+  void finish_batch();
   TimeoutClass timeout_class_of(const Flow& flow) const;
 
   exporter::EventRecord& begin_event(const Flow& flow);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string_view>
 
+#include "sensor/common/ascii.h"
 #include "sensor/common/bytes.h"
 
 namespace bw::extract::http {
@@ -14,17 +15,8 @@ namespace bw::extract::http {
 // Bound on one header block (start line included); also the most a caller keeps unconsumed.
 inline constexpr std::size_t kMaxHeaderBytes = 16384;
 
-inline char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-// Inline: every header line's name is compared against several known names.
-inline bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
+using bw::ascii_lower;
+using bw::iequals;
 std::string_view trim_whitespace(std::string_view text);  // SP and HTAB, both ends
 
 // Whether a message could start at data[0]. kNeedMore: every byte so far fits, too few to tell.

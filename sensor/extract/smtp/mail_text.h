@@ -6,21 +6,13 @@
 #include <cstddef>
 #include <string_view>
 
+#include "sensor/common/ascii.h"
+
 namespace bw::extract::smtp {
 
-inline char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-inline bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
-inline bool istarts_with(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
-}
+using bw::ascii_lower;
+using bw::iequals;
+using bw::istarts_with;
 inline bool is_blank(char c) {
   return c == ' ' || c == '\t';
 }
