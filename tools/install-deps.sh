@@ -8,6 +8,8 @@ packages=(
   libpcap-dev libndpi-dev libboost-dev libssl-dev
   libre2-dev libpsl-dev publicsuffix
   protobuf-compiler libprotobuf-dev
+  # Sensor -> collector stream (gRPC with mTLS), the collector's store, dev certificates.
+  libgrpc++-dev protobuf-compiler-grpc libsqlite3-dev sqlite3 openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   # Fuzzing and sanitizer runtimes for the test suite.
   clang libclang-rt-14-dev

@@ -21,6 +21,10 @@ struct PipelineConfig {
   TimestampNs tick_interval = kNsPerSecond;
   TimestampNs health_interval = 60 * kNsPerSecond;  // live capture only; 0 turns reports off
   bool pin_cpus = false;  // capture on CPU 0, workers on the next ones, exporter on the last
+  // Sequence number of the first event. Not in the config file: a sensor streaming to a collector
+  // continues after the last sequence its spool has seen, so sequences never go backwards across
+  // restarts.
+  std::uint64_t first_sequence = 1;
 };
 
 struct DetectionInputs {

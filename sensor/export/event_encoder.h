@@ -40,6 +40,9 @@ class EventWriter {
   virtual bool flush() = 0;
   // One-line reason after a failed write or flush.
   virtual const std::string& error() const = 0;
+  // Adds the writer's own counters, as (section.name, value), to health reports. Writers with
+  // state worth watching (the collector stream's spool) override it.
+  virtual void append_counters(std::vector<std::pair<std::string, std::uint64_t>>& /*out*/) const {}
 };
 
 // Opens "-" as standard output. Returns nullptr with a reason naming the path on failure.

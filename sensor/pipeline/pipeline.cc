@@ -180,13 +180,15 @@ class Exporter final : private correlate::AlertSink {
   Exporter(std::vector<std::unique_ptr<WorkerLane>>& lanes,
            std::vector<std::unique_ptr<exporter::EventWriter>>& writers,
            exporter::EncoderContext context, correlate::BeaconDetector* detector,
-           correlate::DetectionResources* detection, HealthSources health = {})
+           correlate::DetectionResources* detection, HealthSources health,
+           std::uint64_t first_sequence)
       : health_(health),
         lanes_(lanes),
         writers_(writers),
         context_(std::move(context)),
         detector_(detector),
-        detection_(detection) {}
+        detection_(detection),
+        sequence_(first_sequence - 1) {}
 
   void run() {
     Backoff backoff;
@@ -285,6 +287,8 @@ class Exporter final : private correlate::AlertSink {
           full.append(name);
           health_counters_.emplace_back(std::move(full), value);
         });
+    for (const auto& writer : writers_)
+      writer->append_counters(health_counters_);
     ++sequence_;
     ++counters_.events_health;
     exporter::encode_health(health_counters_, static_cast<double>(now - started) / 1e9, now,
@@ -559,7 +563,8 @@ class PipelineRun {
     if (live) health = {config.pipeline.health_interval, &capture_snapshot_};
     exporter_ = std::make_unique<Exporter>(
         lanes_, writers, exporter::EncoderContext{config.sensor_id, std::move(source_names)},
-        detector_.get(), detection, health);
+        detector_.get(), detection, health,
+        std::max<std::uint64_t>(config.pipeline.first_sequence, 1));
   }
 
   static void pin(pthread_t thread, unsigned cpu) {

@@ -1,0 +1,105 @@
+// The sensor's durable queue of events bound for the collector.
+//
+// Every event streamed to a collector is appended here first and removed only once the
+// collector has acknowledged it, so a collector outage, a slow link or a sensor restart loses
+// nothing until the spool's byte cap is reached. The spool is a directory of segment files
+// (`<first-sequence, 20 digits>.seg`), each a run of records:
+//
+//   u32 magic "BWS1" | u32 payload length | u64 sequence | u32 CRC-32C of (sequence, payload)
+//   | payload (one serialized beaconwatch.v1.Event)
+//
+// all little-endian, plus `ack` (the highest acknowledged sequence, replaced atomically through
+// rename). Opening a spool scans the segments: a record whose checksum fails, or a torn record at
+// a segment's end (a crash mid-write), ends that segment's readable part and is counted; the
+// rest is kept and replayed in order.
+//
+// fsync policy: appends go to the page cache at once (a killed sensor loses nothing it
+// appended); the data is fsynced at most every `fsync_interval_ms`, when a segment is closed and
+// before the ack file is replaced. A power cut can lose at most that interval.
+//
+// At the byte cap, whole segments are dropped oldest first, acknowledged or not; unacknowledged
+// events lost that way are counted (events_dropped_at_cap). A write that fails (disk full, I/O
+// error) loses that event, counts it and the spool carries on with the next one.
+//
+// Thread model: one producer thread calls append(); one consumer thread calls read_after() and
+// acknowledge(). Both may call the const accessors. Internally synchronised with one mutex.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sensor/common/counters.h"
+
+namespace bw::stream {
+
+#define BW_SPOOL_COUNTERS(X) \
+  X(events_appended)         \
+  X(bytes_appended)          \
+  X(segments_created)        \
+  X(segments_removed)        \
+  X(fsyncs)                  \
+  X(write_failures)          \
+  X(events_lost_write)       \
+  X(events_dropped_at_cap)   \
+  X(segments_dropped_at_cap) \
+  X(corrupt_records)         \
+  X(torn_tails)              \
+  X(events_acknowledged)
+
+struct SpoolCounters {
+  BW_DECLARE_COUNTERS(BW_SPOOL_COUNTERS)
+};
+
+struct SpoolOptions {
+  std::string directory;                    // created if missing
+  std::uint64_t max_bytes = 256ull << 20;   // cap on all segments together
+  std::uint64_t segment_bytes = 8ull << 20; // a segment is closed once it reaches this size
+  std::uint32_t fsync_interval_ms = 1000;   // 0: fsync after every append (slow, for tests)
+};
+
+struct SpooledEvent {
+  std::uint64_t sequence = 0;
+  std::string payload;  // serialized beaconwatch.v1.Event
+};
+
+class Spool {
+ public:
+  // Opens (creating if needed) and scans the directory. Returns nullptr with a reason naming the
+  // path when the directory cannot be created, read or locked (a second sensor on one spool).
+  static std::unique_ptr<Spool> open(const SpoolOptions& options, std::string& error);
+  virtual ~Spool() = default;
+
+  // Appends one event; sequences must increase (an out-of-order append is refused and counted as
+  // a write failure). Returns false when the event could not be written (it is counted lost).
+  virtual bool append(std::uint64_t sequence, std::string_view payload) = 0;
+
+  // Copies, in order, unacknowledged events with sequence > `after`, stopping at `max_events`
+  // or once `max_bytes` of payload is reached (at least one event if any). Returns how many.
+  virtual std::size_t read_after(std::uint64_t after, std::size_t max_events, std::size_t max_bytes,
+                                 std::vector<SpooledEvent>& out) = 0;
+
+  // Everything up to and including `sequence` is safely stored elsewhere: persists the cursor
+  // and removes segments that hold nothing newer.
+  virtual void acknowledge(std::uint64_t sequence) = 0;
+
+  // fsync whatever the interval policy has left pending; the stream client calls it on a timer
+  // and at shutdown.
+  virtual void sync() = 0;
+
+  // Highest sequence ever appended or acknowledged, surviving restarts: the next event takes
+  // last_sequence() + 1.
+  virtual std::uint64_t last_sequence() const = 0;
+  virtual std::uint64_t acknowledged_sequence() const = 0;
+  // Unacknowledged events and their bytes on disk; the oldest one's sequence (0 when empty).
+  virtual std::uint64_t pending_events() const = 0;
+  virtual std::uint64_t pending_bytes() const = 0;
+  virtual std::uint64_t oldest_pending_sequence() const = 0;
+  // The first problem met (write failure, corrupt record), for a log line; empty if none.
+  virtual std::string last_error() const = 0;
+  virtual SpoolCounters counters() const = 0;
+};
+
+}  // namespace bw::stream
