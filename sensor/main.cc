@@ -1,6 +1,8 @@
 // bw-sensor: wires the command line and configuration to the pipeline. All logic lives in
 // sensor_core, which the tests link.
 #include <atomic>
+#include <chrono>
+#include <cinttypes>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -11,6 +13,8 @@
 #include "sensor/config/sensor_config.h"
 #include "sensor/export/event_encoder.h"
 #include "sensor/pipeline/pipeline.h"
+#include "sensor/stream/stream_tls.h"
+#include "sensor/stream/streaming_writer.h"
 
 namespace {
 
@@ -33,6 +37,84 @@ constexpr int kExitUsage = 2;
 int fail(const std::string& message, int status) {
   std::fprintf(stderr, "bw-sensor: %s\n", message.c_str());
   return status;
+}
+
+// The collector holds a sensor to its certificate's CN and refuses events under any other id, so
+// the id is settled here, before the first event is numbered: a sensor without one takes the CN,
+// and one configured with another id is a configuration error, not an endless stream of refusals.
+bool settle_sensor_id(bw::config::SensorConfig& config, const bw::stream::TlsMaterial& tls,
+                      std::string& error) {
+  if (config.sensor_id == bw::config::kDefaultSensorId) config.sensor_id = tls.certificate_cn;
+  if (config.sensor_id == tls.certificate_cn) return true;
+  error = "sensor_id '" + config.sensor_id + "' differs from the identity in " +
+          config.collector.cert_file + " (CN '" + tls.certificate_cn +
+          "'): the collector would refuse every event";
+  return false;
+}
+
+std::unique_ptr<bw::stream::StreamingWriter> open_stream(bw::config::SensorConfig& config,
+                                                         std::string& error) {
+  const bw::config::CollectorConfig& c = config.collector;
+  bw::stream::TlsMaterial tls;
+  if (!bw::stream::load_tls_material({c.ca_file, c.cert_file, c.key_file}, tls, error) ||
+      !settle_sensor_id(config, tls, error)) {
+    return nullptr;
+  }
+  bw::stream::StreamingOptions options;
+  options.spool.directory = c.spool_dir;
+  options.spool.max_bytes = c.spool_max_bytes;
+  options.spool.segment_bytes = c.spool_segment_bytes;
+  options.spool.fsync_interval_ms = c.fsync_interval_ms;
+  bw::stream::CollectorClientOptions& client = options.client;
+  client.address = c.address;
+  client.credentials = bw::stream::make_tls_credentials(tls);
+  client.server_name = c.server_name;
+  client.sensor_id = config.sensor_id;
+  client.software_version = BW_VERSION;
+  client.batch_max_events = c.batch_max_events;
+  client.batch_max_bytes = c.batch_max_bytes;
+  client.batch_max_delay = std::chrono::milliseconds(c.batch_max_delay_ms);
+  client.backoff_initial = std::chrono::milliseconds(c.backoff_initial_ms);
+  client.backoff_max = std::chrono::milliseconds(c.backoff_max_ms);
+  client.max_batches_in_flight = c.max_batches_in_flight;
+  client.sync_interval = std::chrono::milliseconds(c.fsync_interval_ms);
+  return bw::stream::StreamingWriter::open(std::move(options), error);
+}
+
+// Waits for the collector's acknowledgements, stops streaming and says how it went. A second
+// signal is not needed to give up: SIGINT/SIGTERM during the wait ends it.
+bool finish_stream(bw::stream::StreamingWriter& stream, std::uint32_t timeout_s) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  bool drained = stream.drain(std::chrono::milliseconds(0));
+  while (!drained && !g_stop.load(std::memory_order_relaxed) &&
+         std::chrono::steady_clock::now() < deadline) {
+    drained = stream.drain(std::chrono::milliseconds(100));
+  }
+  stream.stop();
+  const std::uint64_t pending = stream.pending_events();
+  if (!drained) {
+    std::fprintf(stderr,
+                 "bw-sensor: collector: warning: not everything acknowledged after %" PRIu32
+                 " s; the spool keeps the rest for the next run or --drain-spool\n",
+                 timeout_s);
+  }
+  std::fprintf(stderr,
+               "bw-sensor: collector: delivered %" PRIu64 " events; %" PRIu64 " pending in spool\n",
+               stream.delivered_events(), pending);
+  return drained;
+}
+
+// --drain-spool: no pipeline, only the spool's backlog.
+int drain_spool(bw::config::SensorConfig& config, bool summary) {
+  std::string error;
+  auto stream = open_stream(config, error);
+  if (!stream) return fail(error, kExitUsage);
+  const bool drained = finish_stream(*stream, config.collector.drain_timeout_s);
+  if (summary) {
+    std::fprintf(stderr, "summary:\n");
+    stream->print_summary(stderr);
+  }
+  return drained ? kExitOk : kExitFailed;
 }
 
 }  // namespace
@@ -70,6 +152,14 @@ int main(int argc, char** argv) {
                                 options.mail_watchlists.end());
   if (!options.recipients_file.empty()) inputs.recipients_file = options.recipients_file;
   if (!options.first_seen_file.empty()) inputs.first_seen_file = options.first_seen_file;
+  if (!bw::config::apply_collector_options(options, config.collector, error)) {
+    return fail(error, kExitUsage);
+  }
+  if (options.drain_spool) {
+    std::signal(SIGINT, on_stop);
+    std::signal(SIGTERM, on_stop);
+    return drain_spool(config, options.summary);
+  }
 
   bw::correlate::DetectionResources detection;
   std::vector<std::string> warnings;
@@ -95,7 +185,8 @@ int main(int argc, char** argv) {
   }
 
   std::vector<std::unique_ptr<bw::exporter::EventWriter>> writers;
-  if (options.json_path.empty() && options.pb_path.empty())
+  const bool streaming = !config.collector.address.empty();
+  if (options.json_path.empty() && options.pb_path.empty() && !streaming)
     options.json_path.assign(1, '-');  // not = "-": GCC 12 -Wrestrict false positive
   if (!options.json_path.empty()) {
     auto writer = bw::exporter::open_json_lines_writer(options.json_path, error);
@@ -105,6 +196,16 @@ int main(int argc, char** argv) {
   if (!options.pb_path.empty()) {
     auto writer = bw::exporter::open_delimited_protobuf_writer(options.pb_path, error);
     if (!writer) return fail(error, kExitUsage);
+    writers.push_back(std::move(writer));
+  }
+
+  bw::stream::StreamingWriter* stream = nullptr;
+  if (streaming) {
+    auto writer = open_stream(config, error);
+    if (!writer) return fail(error, kExitUsage);
+    // Sequences continue after the spool's, so they never go backwards across restarts.
+    config.pipeline.first_sequence = writer->last_sequence() + 1;
+    stream = writer.get();
     writers.push_back(std::move(writer));
   }
 
@@ -121,8 +222,18 @@ int main(int argc, char** argv) {
   const bw::pipeline::ReplayResult result =
       interfaces.empty() ? bw::pipeline::run_replay(config, options.read_files, writers, &detection)
                          : bw::pipeline::run_live(config, interfaces, writers, &detection, g_stop);
+  // A live capture was asked to stop: it does not wait; the spool keeps the rest.
+  std::unique_ptr<bw::exporter::EventWriter> stream_owner;
+  if (stream != nullptr) {
+    finish_stream(*stream, interfaces.empty() ? config.collector.drain_timeout_s : 0);
+    stream_owner = std::move(writers.back());  // kept for its summary section
+    writers.pop_back();
+  }
   writers.clear();  // flush and close before the summary
-  if (options.summary) result.summary.print(stderr);
+  if (options.summary) {
+    result.summary.print(stderr);
+    if (stream != nullptr) stream->print_summary(stderr);
+  }
   if (!result.ok) return fail(result.error, kExitFailed);
   return kExitOk;
 }

@@ -10,6 +10,8 @@ packages=(
   protobuf-compiler libprotobuf-dev
   # Sensor -> collector stream (gRPC with mTLS), the collector's store, dev certificates.
   libgrpc++-dev protobuf-compiler-grpc libsqlite3-dev sqlite3 openssl
+  # Paces a replay through a pipe in the collector outage test.
+  pv
   libgtest-dev libgmock-dev libbenchmark-dev
   # Fuzzing and sanitizer runtimes for the test suite.
   clang libclang-rt-14-dev

@@ -24,6 +24,8 @@ bool is_option(std::string_view arg) {
 
 const char* usage_text() {
   return R"(Usage: bw-sensor --read FILE... [options]
+       bw-sensor --interface IF... [options]
+       bw-sensor --drain-spool --collector HOST:PORT [--collector-* FILE] [--spool DIR]
 
 Beaconwatch sensor: decodes packets, tracks flows, classifies them with nDPI and writes HTTP, DNS,
 TLS and QUIC events (schema: proto/beaconwatch/v1/event.proto).
@@ -42,18 +44,37 @@ Input (one of):
                       Seconds between `health` events with every counter (1..86400,
                       default 60).
 
-Output (default when neither is given: JSON lines on standard output):
+Output (without --json, --pb or --collector: JSON lines on standard output):
   --json PATH         Write events as JSON lines (protobuf JSON mapping, snake_case field
                       names); "-" is standard output.
   --pb PATH           Write events as length-delimited binary protobuf (beaconwatch.v1.Event,
                       each preceded by its size as a varint); "-" is standard output.
+
+Collector (schema and defaults: the config's `collector` section):
+  --collector HOST:PORT
+                      Stream every event to a bw-collector over TLS with a client
+                      certificate. Events go through a disk spool first, so packet
+                      processing never waits and an outage loses nothing until the spool's
+                      cap. With a collector and neither --json nor --pb, nothing is written
+                      locally.
+    --collector-ca FILE, --collector-cert FILE, --collector-key FILE
+                      PEM files: the CA of the collector's certificate, this sensor's
+                      certificate (its CN is the sensor's identity) and its private key.
+    --spool DIR       Spool directory (default /var/lib/beaconwatch/spool).
+    --drain-timeout SECONDS
+                      At the end of a replay, wait up to this long for the collector to
+                      acknowledge everything (0..86400, default 60; 0: do not wait); what is
+                      left stays in the spool for the next run. Live capture does not wait.
+  --drain-spool       Read no input: deliver what the spool holds and exit (0 once everything
+                      is acknowledged, 1 on timeout with the pending count).
 
 Processing:
   --workers N         Worker threads (1..64). Output is identical for any N.
   --pin-cpus          Pin threads: capture on CPU 0, workers on the next CPUs, exporter on
                       the last.
   --config FILE       JSON configuration (schema: proto/beaconwatch/v1/config.proto).
-  --sensor-id ID      Sensor name written into every event (default "bw-sensor").
+  --sensor-id ID      Sensor name written into every event (default "bw-sensor"; streaming to a
+                      collector, the CN of --collector-cert, which it must match).
   --no-summary        Do not print the counter summary on standard error at the end.
 
 Beacon detection (adds `beacon` and `campaign` events; weights in the config's `detect`):
@@ -162,6 +183,32 @@ bool parse_cli(int argc, const char* const* argv, CliOptions& out, std::string& 
       out.pin_cpus = true;
     } else if (arg == "--no-summary") {
       out.summary = false;
+    } else if (arg == "--collector") {
+      if (!need_value(i, arg, out.collector_address)) return false;
+      if (!is_collector_address(out.collector_address)) {
+        error =
+            "--collector takes HOST:PORT (port 1 to 65535), not '" + out.collector_address + "'";
+        return false;
+      }
+    } else if (arg == "--collector-ca") {
+      if (!need_value(i, arg, out.collector_ca)) return false;
+    } else if (arg == "--collector-cert") {
+      if (!need_value(i, arg, out.collector_cert)) return false;
+    } else if (arg == "--collector-key") {
+      if (!need_value(i, arg, out.collector_key)) return false;
+    } else if (arg == "--spool") {
+      if (!need_value(i, arg, out.spool_dir)) return false;
+    } else if (arg == "--drain-timeout") {
+      if (!need_value(i, arg, value)) return false;
+      std::uint32_t seconds = 0;
+      if (!parse_count(value, 0, 86400, seconds)) {
+        error =
+            "--drain-timeout takes a whole number of seconds from 0 to 86400, not '" + value + "'";
+        return false;
+      }
+      out.drain_timeout_s = seconds;
+    } else if (arg == "--drain-spool") {
+      out.drain_spool = true;
     } else if (is_option(arg)) {
       error = "unknown option " + std::string(arg) + " (see --help)";
       return false;
@@ -169,7 +216,12 @@ bool parse_cli(int argc, const char* const* argv, CliOptions& out, std::string& 
       out.read_files.emplace_back(arg);
     }
   }
-  if (!out.help && !out.version && out.read_files.empty() && out.interfaces.empty()) {
+  const bool has_input = !out.read_files.empty() || !out.interfaces.empty();
+  if (out.drain_spool && has_input) {
+    error = "--drain-spool reads no input: drop --read and --interface";
+    return false;
+  }
+  if (!out.help && !out.version && !out.drain_spool && !has_input) {
     error = "nothing to read: give --read FILE... or --interface IF (see --help)";
     return false;
   }

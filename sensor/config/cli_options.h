@@ -2,8 +2,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "sensor/config/sensor_config.h"
 
 namespace bw::config {
 
@@ -27,12 +30,25 @@ struct CliOptions {
   std::uint32_t workers = 0;  // 0: from the config file (default 1)
   bool summary = true;
   bool pin_cpus = false;
+  // Collector stream; each overrides its field of the config's `collector` section.
+  std::string collector_address;
+  std::string collector_ca;
+  std::string collector_cert;
+  std::string collector_key;
+  std::string spool_dir;
+  std::optional<std::uint32_t> drain_timeout_s;  // 0: do not wait at the end of a replay
+  bool drain_spool = false;                      // deliver the spool and exit; no inputs
   bool help = false;
   bool version = false;
 };
 
 // Returns false with a one-line message naming the offending option.
 bool parse_cli(int argc, const char* const* argv, CliOptions& out, std::string& error);
+
+// Applies the --collector options over the configuration file's values, then checks the result
+// (check_collector_config). Returns false with one line naming the option or field and the file.
+bool apply_collector_options(const CliOptions& options, CollectorConfig& config,
+                             std::string& error);
 
 // The --help text.
 const char* usage_text();

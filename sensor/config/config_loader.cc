@@ -28,6 +28,11 @@ class FieldApplier {
     }
     target = static_cast<T>(value * scale);
   }
+  void fail(const std::string& message) {
+    if (!ok_) return;
+    error_ = origin_ + ": " + message;
+    ok_ = false;
+  }
   bool ok() const { return ok_; }
 
  private:
@@ -35,6 +40,44 @@ class FieldApplier {
   std::string& error_;
   bool ok_ = true;
 };
+
+void apply_collector_settings(const pb::CollectorSettings& in, CollectorConfig& out,
+                              FieldApplier& f) {
+  for (const auto& [value, target] :
+       {std::pair{&in.address(), &out.address}, std::pair{&in.ca_file(), &out.ca_file},
+        std::pair{&in.cert_file(), &out.cert_file}, std::pair{&in.key_file(), &out.key_file},
+        std::pair{&in.server_name(), &out.server_name},
+        std::pair{&in.spool_dir(), &out.spool_dir}}) {
+    if (!value->empty()) *target = *value;
+  }
+  f.apply(in.spool_max_mib(), "collector.spool_max_mib", 1, 1u << 20, out.spool_max_bytes,
+          1u << 20);
+  f.apply(in.spool_segment_mib(), "collector.spool_segment_mib", 1, 1024, out.spool_segment_bytes,
+          1u << 20);
+  f.apply(in.fsync_interval_ms(), "collector.fsync_interval_ms", 1, 60000, out.fsync_interval_ms);
+  f.apply(in.batch_max_events(), "collector.batch_max_events", 1, 100000, out.batch_max_events);
+  f.apply(in.batch_max_kib(), "collector.batch_max_kib", 1, 16384, out.batch_max_bytes, 1024);
+  f.apply(in.batch_max_delay_ms(), "collector.batch_max_delay_ms", 1, 60000,
+          out.batch_max_delay_ms);
+  f.apply(in.backoff_initial_ms(), "collector.backoff_initial_ms", 10, 60000,
+          out.backoff_initial_ms);
+  f.apply(in.backoff_max_ms(), "collector.backoff_max_ms", 100, 3600000, out.backoff_max_ms);
+  f.apply(in.drain_timeout_s(), "collector.drain_timeout_s", 1, 86400, out.drain_timeout_s);
+  f.apply(in.max_batches_in_flight(), "collector.max_batches_in_flight", 1, 1024,
+          out.max_batches_in_flight);
+  if (!out.address.empty() && !is_collector_address(out.address)) {
+    f.fail("collector.address = '" + out.address + "' is not HOST:PORT (port 1 to 65535)");
+  }
+  if (out.spool_segment_bytes > out.spool_max_bytes) {
+    f.fail(
+        "collector.spool_segment_mib = " + std::to_string(out.spool_segment_bytes >> 20) +
+        " is larger than collector.spool_max_mib = " + std::to_string(out.spool_max_bytes >> 20));
+  }
+  if (out.backoff_initial_ms > out.backoff_max_ms) {
+    f.fail("collector.backoff_initial_ms = " + std::to_string(out.backoff_initial_ms) +
+           " is larger than collector.backoff_max_ms = " + std::to_string(out.backoff_max_ms));
+  }
+}
 
 void apply_settings(const pb::SensorConfig& in, SensorConfig& out, FieldApplier& f) {
   if (!in.sensor_id().empty()) out.sensor_id = in.sensor_id();
@@ -122,6 +165,8 @@ void apply_settings(const pb::SensorConfig& in, SensorConfig& out, FieldApplier&
           out.flow.classifier.max_packets_per_flow);
   f.apply(c.max_concurrent_flows(), "classify.max_concurrent_flows", 64, 1u << 20,
           out.flow.classifier.max_concurrent_flows);
+
+  apply_collector_settings(in.collector(), out.collector, f);
 }
 
 }  // namespace

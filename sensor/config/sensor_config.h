@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sensor/correlate/beacon_detector.h"
@@ -12,6 +13,10 @@
 #include "sensor/flow/flow_processor.h"
 
 namespace bw::config {
+
+// The sensor id of a sensor configured with none. Streaming to a collector, such a sensor takes
+// its certificate's CN instead.
+inline constexpr const char* kDefaultSensorId = "bw-sensor";
 
 struct PipelineConfig {
   std::uint32_t workers = 1;
@@ -34,14 +39,35 @@ struct DetectionInputs {
   std::string first_seen_file;
 };
 
+// Streaming to a collector (config section `collector`); off while address is empty.
+struct CollectorConfig {
+  std::string address;  // HOST:PORT
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  std::string server_name;  // TLS name override; empty: the host of address
+  std::string spool_dir = "/var/lib/beaconwatch/spool";
+  std::uint64_t spool_max_bytes = 256ull << 20;
+  std::uint64_t spool_segment_bytes = 8ull << 20;
+  std::uint32_t fsync_interval_ms = 1000;
+  std::uint32_t batch_max_events = 500;
+  std::uint32_t batch_max_bytes = 1u << 20;
+  std::uint32_t batch_max_delay_ms = 200;
+  std::uint32_t backoff_initial_ms = 200;
+  std::uint32_t backoff_max_ms = 10000;
+  std::uint32_t drain_timeout_s = 60;
+  std::uint32_t max_batches_in_flight = 8;
+};
+
 struct SensorConfig {
-  std::string sensor_id = "bw-sensor";
+  std::string sensor_id = kDefaultSensorId;
   PipelineConfig pipeline;
   // Totals over all workers; the pipeline divides per worker.
   flow::FlowConfig flow{.max_flows = 262144};
   decode::DecoderConfig decode;
   correlate::DetectConfig detect;
   DetectionInputs detection_inputs;
+  CollectorConfig collector;
 };
 
 // Reads a JSON configuration file. On failure returns false with one line naming the file and
@@ -51,5 +77,13 @@ bool load_config_file(const std::string& path, SensorConfig& config, std::string
 // Same, from JSON text (for tests); `origin` names the text in errors.
 bool load_config_json(const std::string& json, const std::string& origin, SensorConfig& config,
                       std::string& error);
+
+// HOST:PORT with a non-empty host (a name, an IPv4 address or a bracketed IPv6 address) and a
+// port from 1 to 65535.
+bool is_collector_address(std::string_view address);
+
+// With an address set: the three TLS files are named and readable. Returns false with one line
+// naming the field and the file.
+bool check_collector_config(const CollectorConfig& config, std::string& error);
 
 }  // namespace bw::config

@@ -54,10 +54,14 @@ struct SpoolCounters {
 };
 
 struct SpoolOptions {
-  std::string directory;                    // created if missing
-  std::uint64_t max_bytes = 256ull << 20;   // cap on all segments together
-  std::uint64_t segment_bytes = 8ull << 20; // a segment is closed once it reaches this size
-  std::uint32_t fsync_interval_ms = 1000;   // 0: fsync after every append (slow, for tests)
+  std::string directory;                     // created if missing
+  std::uint64_t max_bytes = 256ull << 20;    // cap on all segments together
+  std::uint64_t segment_bytes = 8ull << 20;  // a segment is closed once it reaches this size
+  std::uint32_t fsync_interval_ms = 1000;    // 0: fsync after every append (slow, for tests)
+  // Inspect without taking the lock (bw-spool stat/dump next to a running sensor): nothing is
+  // created, truncated or removed, append() and acknowledge() are refused, and a record being
+  // appended at that moment shows up as a torn tail.
+  bool read_only = false;
 };
 
 struct SpooledEvent {

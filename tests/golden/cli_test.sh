@@ -93,5 +93,20 @@ check "  ... naming the interface" grep -q 'bw-sensor: bwnosuch0: ' err.txt
 check "unwritable output exits 2" run 2 --read a.pcap --json /nonexistent/dir/x.jsonl
 check "  ... naming the path" grep -q '/nonexistent/dir/x.jsonl' err.txt
 
+# Collector options: checked before any input is read.
+check "--collector with a bad address is a usage error" run 2 --read a.pcap --collector nohost
+check "  ... naming the option" grep -q -- '--collector takes HOST:PORT' err.txt
+check "--collector without TLS files is a usage error" run 2 --read a.pcap --collector 127.0.0.1:9
+check "  ... naming the missing file option" grep -q -- 'collector.ca_file (--collector-ca) must be set' err.txt
+check "--collector with a missing CA file is a usage error" run 2 --read a.pcap --collector 127.0.0.1:9 \
+  --collector-ca missing-ca.pem --collector-cert notes.txt --collector-key notes.txt
+check "  ... naming the file" grep -q 'missing-ca.pem: cannot read' err.txt
+check "--collector with a CA file that is not PEM is a usage error" run 2 --read a.pcap \
+  --collector 127.0.0.1:9 --collector-ca notes.txt --collector-cert notes.txt --collector-key notes.txt
+check "  ... naming the file" grep -q 'notes.txt: no PEM certificate' err.txt
+check "--drain-spool with an input is a usage error" run 2 --drain-spool --read a.pcap
+check "--drain-spool without a collector is a usage error" run 2 --drain-spool --spool spool
+check "--drain-timeout out of range is a usage error" run 2 --read a.pcap --drain-timeout 86401
+
 echo "$failures failed"
 [ "$failures" -eq 0 ]

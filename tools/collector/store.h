@@ -10,9 +10,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "sensor/common/counters.h"
@@ -34,6 +36,10 @@ namespace bw::collector {
 struct StoreCounters {
   BW_DECLARE_COUNTERS(BW_STORE_COUNTERS)
 };
+
+// One SQL value as queries see it: NULL, INTEGER, REAL, or TEXT/BLOB bytes.
+using SqlValue = std::variant<std::monostate, std::int64_t, double, std::string>;
+using SqlRow = std::vector<SqlValue>;
 
 struct BatchResult {
   std::uint32_t inserted = 0;
@@ -68,6 +74,12 @@ class Store {
                             std::int64_t received_ns, BatchResult& result, std::string& error) = 0;
 
   virtual StoreCounters counters() const = 0;
+
+  // Runs one SQL statement with `params` bound to ?1, ?2... and hands each result row to
+  // `on_row`. This is how queries read the store without including sqlite3.h; on a kReadOnly
+  // store SQLite itself refuses anything that writes.
+  virtual bool query(std::string_view sql, const std::vector<SqlValue>& params,
+                     const std::function<void(const SqlRow&)>& on_row, std::string& error) = 0;
 };
 
 }  // namespace bw::collector
