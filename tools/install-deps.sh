@@ -17,6 +17,8 @@ packages=(
   clang libclang-rt-14-dev
   # ndpiReader, the reference the benchmarks compare against.
   libndpi-bin
+  # tcpdump, the reference for tools/bench/live.sh.
+  tcpdump
 )
 
 as_root() {

@@ -1,7 +1,8 @@
 #include "sensor/common/crypto.h"
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include <algorithm>
 #include <memory>
@@ -20,21 +21,77 @@ EVP_CIPHER_CTX* thread_cipher_ctx() {
   return ctx.get();
 }
 
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+struct MacCtxDeleter {
+  void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
+};
+
+// OpenSSL 3 looks an algorithm up in its provider store ("fetches" it) every time a legacy
+// EVP_sha256()-style handle is used; Community IDs, JA3 and QUIC keys hash per event or per
+// handshake, so each algorithm is fetched once for the process and kept. Falls back to the legacy
+// handle if the fetch fails.
+const EVP_MD* fetched_md(const char* name, const EVP_MD* legacy) {
+  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  return md != nullptr ? md : legacy;
+}
+const EVP_MD* md5_md() {
+  static const EVP_MD* const md = fetched_md("MD5", EVP_md5());
+  return md;
+}
+const EVP_MD* sha1_md() {
+  static const EVP_MD* const md = fetched_md("SHA1", EVP_sha1());
+  return md;
+}
+const EVP_MD* sha256_md() {
+  static const EVP_MD* const md = fetched_md("SHA256", EVP_sha256());
+  return md;
+}
+
+// One-shot digests use their own context, so they may run while a DigestStream is open.
 template <std::size_t N>
 std::array<std::uint8_t, N> digest(const EVP_MD* md, ByteSpan data) {
+  thread_local std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
   std::array<std::uint8_t, N> out{};
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), out.data(), &len, md, nullptr);
+  if (ctx == nullptr || EVP_DigestInit_ex(ctx.get(), md, nullptr) != 1) return out;
+  EVP_DigestUpdate(ctx.get(), data.data(), data.size());
+  EVP_DigestFinal_ex(ctx.get(), out.data(), &len);
   return out;
+}
+
+// HMAC-SHA256 through one MAC context per thread: the one-shot HMAC() fetches the MAC and the
+// digest and builds a context on every call.
+EVP_MAC_CTX* thread_hmac_sha256() {
+  static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  thread_local std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> ctx = [] {
+    std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> made(mac != nullptr ? EVP_MAC_CTX_new(mac)
+                                                                    : nullptr);
+    char digest_name[] = "SHA256";
+    const OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+        OSSL_PARAM_construct_end()};
+    if (made != nullptr && EVP_MAC_CTX_set_params(made.get(), params) != 1) made.reset();
+    return made;
+  }();
+  return ctx.get();
+}
+
+bool hmac_sha256(ByteSpan key, ByteSpan data, std::uint8_t* out32) {
+  EVP_MAC_CTX* ctx = thread_hmac_sha256();
+  std::size_t len = 0;
+  // OpenSSL refuses a null key pointer even for an empty key.
+  static constexpr std::uint8_t kEmpty[1] = {0};
+  return ctx != nullptr &&
+         EVP_MAC_init(ctx, key.empty() ? kEmpty : key.data(), key.size(), nullptr) == 1 &&
+         EVP_MAC_update(ctx, data.data(), data.size()) == 1 &&
+         EVP_MAC_final(ctx, out32, &len, 32) == 1 && len == 32;
 }
 
 int as_int(std::size_t n) {
   return static_cast<int>(n);
 }
-
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
 
 }  // namespace
 
@@ -46,7 +103,7 @@ void* digest_begin(DigestKind kind) {
   thread_local std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> sha256_ctx(EVP_MD_CTX_new());
   EVP_MD_CTX* ctx = kind == DigestKind::kMd5 ? md5_ctx.get() : sha256_ctx.get();
   if (ctx == nullptr) return nullptr;
-  const EVP_MD* md = kind == DigestKind::kMd5 ? EVP_md5() : EVP_sha256();
+  const EVP_MD* md = kind == DigestKind::kMd5 ? md5_md() : sha256_md();
   if (EVP_DigestInit_ex(ctx, md, nullptr) != 1) return nullptr;
   return ctx;
 }
@@ -65,21 +122,19 @@ void digest_finish(void* context, std::uint8_t* out) {
 }  // namespace detail
 
 Md5Digest md5(ByteSpan data) {
-  return digest<16>(EVP_md5(), data);
+  return digest<16>(md5_md(), data);
 }
 Sha1Digest sha1(ByteSpan data) {
-  return digest<20>(EVP_sha1(), data);
+  return digest<20>(sha1_md(), data);
 }
 Sha256Digest sha256(ByteSpan data) {
-  return digest<32>(EVP_sha256(), data);
+  return digest<32>(sha256_md(), data);
 }
 
 Sha256Digest hkdf_extract_sha256(ByteSpan salt, ByteSpan input_key_material) {
   // HKDF-Extract is HMAC(salt, IKM) by definition (RFC 5869 section 2.2).
   Sha256Digest out{};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), salt.data(), as_int(salt.size()), input_key_material.data(),
-       input_key_material.size(), out.data(), &len);
+  if (!hmac_sha256(salt, input_key_material, out.data())) out.fill(0);
   return out;
 }
 
@@ -87,7 +142,6 @@ bool hkdf_expand_sha256(ByteSpan pseudo_random_key, ByteSpan info, std::span<std
   if (out.size() > std::size_t{255} * 32) return false;
   std::array<std::uint8_t, 32> block{};
   std::size_t produced = 0;
-  unsigned int block_len = 0;
   for (std::uint8_t counter = 1; produced < out.size(); ++counter) {
     // T(i) = HMAC(PRK, T(i-1) | info | i)
     std::array<std::uint8_t, 32 + 256 + 1> input{};
@@ -100,8 +154,7 @@ bool hkdf_expand_sha256(ByteSpan pseudo_random_key, ByteSpan info, std::span<std
     std::copy(info.begin(), info.end(), input.begin() + static_cast<std::ptrdiff_t>(n));
     n += info.size();
     input[n++] = counter;
-    HMAC(EVP_sha256(), pseudo_random_key.data(), as_int(pseudo_random_key.size()), input.data(), n,
-         block.data(), &block_len);
+    if (!hmac_sha256(pseudo_random_key, ByteSpan(input.data(), n), block.data())) return false;
     const std::size_t take = std::min<std::size_t>(block.size(), out.size() - produced);
     std::copy_n(block.begin(), take, out.begin() + static_cast<std::ptrdiff_t>(produced));
     produced += take;

@@ -451,13 +451,19 @@ void BeaconDetector::conclude(const CampaignObservation* observation, AlertSink&
   // TLS/QUIC fetches below the threshold wait under their name's "sni" id: a campaign on that
   // name, or the name serving cleartext beacons, may promote them later.
   const bool encrypted = alert.scheme == Scheme::kTls || alert.scheme == Scheme::kQuic;
-  const std::string sni_id =
-      encrypted ? CampaignTracker::id_for("sni", alert.registrable_domain.view()) : std::string();
+  // Hashed only when a fetch actually has to wait: most fetches alert or score nothing.
+  std::string sni_id_text;
+  const auto sni_id = [&]() -> const std::string& {
+    if (sni_id_text.empty()) {
+      sni_id_text = CampaignTracker::id_for("sni", alert.registrable_domain.view());
+    }
+    return sni_id_text;
+  };
   if (observation == nullptr) {
     if (alertable(alert)) {
       emit_alert(working_, sink);
     } else if (encrypted && alert.score > 0) {
-      keep_pending(sni_id, working_);
+      keep_pending(sni_id(), working_);
     }
     return;
   }
@@ -495,7 +501,7 @@ void BeaconDetector::conclude(const CampaignObservation* observation, AlertSink&
           ++promoted;
           emit_alert(pending.alert, sink);
         } else if (encrypted) {
-          keep_pending(sni_id, pending.alert);
+          keep_pending(sni_id(), pending.alert);
         }
       }
     }
@@ -506,7 +512,7 @@ void BeaconDetector::conclude(const CampaignObservation* observation, AlertSink&
   if (member_alerted) {
     emit_alert(working_, sink);
   } else if (encrypted) {
-    keep_pending(sni_id, working_);
+    keep_pending(sni_id(), working_);
   }
   // Reported only once it concerns beacons: many hosts reaching a new web service is not news.
   if (verdict.new_host && (member_alerted || promoted > 0)) {

@@ -2,6 +2,7 @@
 
 #include <libpsl.h>
 
+#include <cstdint>
 #include <cstring>
 
 namespace bw::correlate {
@@ -13,6 +14,15 @@ bool looks_like_ip_literal(std::string_view host) {
     if ((c < '0' || c > '9') && c != '.') return false;
   }
   return !host.empty();
+}
+
+std::size_t host_hash(std::string_view host) {
+  std::uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a
+  for (const char c : host) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ull;
+  }
+  return static_cast<std::size_t>(hash ^ (hash >> 32));
 }
 
 }  // namespace
@@ -33,7 +43,7 @@ void normalise_host(std::string_view host, FixedString<256>& out) {
     out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c);
 }
 
-PublicSuffixList::PublicSuffixList() {
+PublicSuffixList::PublicSuffixList() : cache_(new CacheEntry[kCacheEntries]) {
   psl_ctx_t* latest = psl_latest(nullptr);
   owned_ = latest;
   context_ = latest != nullptr ? latest : psl_builtin();
@@ -52,11 +62,25 @@ void PublicSuffixList::registrable_domain(std::string_view host, FixedString<256
     out.assign(normal.view());
     return;
   }
+  lookup(normal, out);
+}
+
+void PublicSuffixList::lookup(const FixedString<256>& normal, FixedString<256>& out) const {
+  CacheEntry& entry = cache_[host_hash(normal.view()) % kCacheEntries];
+  if (entry.used && entry.host.view() == normal.view()) {
+    ++cache_hits_;
+    out.assign(entry.domain.view());
+    return;
+  }
+  ++cache_misses_;
   char name[257];
   std::memcpy(name, normal.view().data(), normal.size());
   name[normal.size()] = '\0';
   const char* domain = psl_registrable_domain(static_cast<const psl_ctx_t*>(context_), name);
   out.assign(domain != nullptr ? std::string_view(domain) : normal.view());
+  entry.host.assign(normal.view());
+  entry.domain.assign(out.view());
+  entry.used = true;
 }
 
 }  // namespace bw::correlate

@@ -1,5 +1,6 @@
 #include "sensor/export/event_encoder.h"
 
+#include <arpa/inet.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/util/json_util.h>
@@ -17,17 +18,35 @@ namespace {
 
 namespace pb = beaconwatch::v1;
 
+// Eight bytes per step: the check runs over every exported string.
+bool is_ascii(std::string_view view) {
+  constexpr std::uint64_t kHighBits = 0x8080808080808080ull;
+  std::uint64_t seen = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= view.size(); i += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, view.data() + i, 8);
+    seen |= word;
+  }
+  for (; i < view.size(); ++i)
+    seen |= static_cast<unsigned char>(view[i]);
+  return (seen & kHighBits) == 0;
+}
+
 // Protobuf strings must be UTF-8, but packet fields are whatever a sender put there. Valid text
 // passes unchanged; each byte that is not part of valid UTF-8 becomes the four characters \xNN,
 // so the evidence is kept and the event still serialises.
-std::string text(std::string_view view) {
+//
+// The result lives in a per-thread buffer that keeps its capacity, valid until the next call: every
+// caller hands it straight to a protobuf setter, which copies it.
+const std::string& text(std::string_view view) {
+  thread_local std::string out;
   // Nearly every field is plain ASCII: one check, one copy.
-  bool ascii = true;
-  for (const char c : view)
-    ascii = ascii && static_cast<unsigned char>(c) < 0x80;
-  if (ascii) return std::string(view);
-  std::string out;
-  out.reserve(view.size());
+  if (is_ascii(view)) {
+    out.assign(view);
+    return out;
+  }
+  out.clear();
   for (std::size_t i = 0; i < view.size();) {
     const std::size_t n = utf8_sequence_length(view, i);
     if (n == 0) {
@@ -45,15 +64,22 @@ std::string text(std::string_view view) {
   return out;
 }
 
+// Addresses are formatted on the stack and copied once into the field.
+const std::string& address_text(const IpAddress& address) {
+  char buf[INET6_ADDRSTRLEN];
+  const std::size_t n = address.format(buf, sizeof buf);
+  return text(std::string_view(buf, n));
+}
+
 template <std::size_t N>
 void note_truncated(const FixedString<N>& field, const char* name, pb::HttpRequest& out) {
   if (field.truncated()) out.add_truncated_fields(name);
 }
 
 void encode_flow(const FlowInfo& flow, pb::FlowKey& out) {
-  out.set_client_ip(flow.client_ip.to_string());
+  out.set_client_ip(address_text(flow.client_ip));
   out.set_client_port(flow.client_port);
-  out.set_server_ip(flow.server_ip.to_string());
+  out.set_server_ip(address_text(flow.server_ip));
   out.set_server_port(flow.server_port);
   if (flow.protocol == 6) out.set_transport(pb::TRANSPORT_TCP);
   if (flow.protocol == 17) out.set_transport(pb::TRANSPORT_UDP);
@@ -219,11 +245,37 @@ void encode_campaign(const correlate::CampaignUpdate& in, pb::CampaignUpdate& ou
   out.set_last_seen_ns(in.last_seen);
   for (const correlate::CampaignMember& member : in.members) {
     pb::CampaignMember& m = *out.add_members();
-    m.set_client_ip(member.client_ip.to_string());
+    m.set_client_ip(address_text(member.client_ip));
     m.set_token(text(member.token));
     m.set_recipient(text(member.recipient));
     m.set_first_seen_ns(member.first_seen);
   }
+}
+
+// An alert or campaign update follows the event it is about, on the same flow: the last flow's
+// Community ID (a SHA-1) is kept for the next event.
+std::string_view community_id_of(const FlowInfo& flow) {
+  struct Last {
+    IpAddress client_ip, server_ip;
+    std::uint16_t client_port = 0, server_port = 0;
+    std::uint8_t protocol = 0;
+    bool valid = false;
+    flow::CommunityId id;
+  };
+  thread_local Last last;
+  if (!last.valid || !(last.client_ip == flow.client_ip) || !(last.server_ip == flow.server_ip) ||
+      last.client_port != flow.client_port || last.server_port != flow.server_port ||
+      last.protocol != flow.protocol) {
+    last.id = flow::community_id_v1(flow.client_ip, flow.client_port, flow.server_ip,
+                                    flow.server_port, flow.protocol);
+    last.client_ip = flow.client_ip;
+    last.server_ip = flow.server_ip;
+    last.client_port = flow.client_port;
+    last.server_port = flow.server_port;
+    last.protocol = flow.protocol;
+    last.valid = true;
+  }
+  return last.id.view();
 }
 
 struct BodyEncoder {
@@ -341,9 +393,7 @@ void encode_event(const EventRecord& record, std::uint64_t sequence, const Encod
   out.set_sequence(sequence);
   out.set_timestamp_ns(record.ts);
   encode_flow(record.flow, *out.mutable_flow());
-  out.set_community_id(text(flow::community_id_v1(record.flow.client_ip, record.flow.client_port,
-                                                  record.flow.server_ip, record.flow.server_port,
-                                                  record.flow.protocol)));
+  out.set_community_id(text(community_id_of(record.flow)));
   out.set_app_protocol(text(record.app_protocol));
   if (record.source_index < context.source_names.size()) {
     out.set_source(context.source_names[record.source_index]);

@@ -144,9 +144,13 @@ class FlowProcessor final : private extract::http::HttpTransactionSink,
   FlowTable table_;
   classify::NdpiClassifier classifier_;
   StreamBufferPool stream_buffers_;
-  SlotPool<extract::http::HttpParser> http_sessions_;
+  // HttpParser::reset() reinitialises everything a parse reads; its request slots are refilled
+  // as requests arrive.
+  SlotPool<extract::http::HttpParser, SlotReuse::kCallerResets> http_sessions_;
   SlotPool<TlsSession> tls_sessions_;
-  SlotPool<QuicSession> quic_sessions_;
+  // Reset on acquire (assembler.reset(), a fresh QuicInitial): the 16 KiB CRYPTO buffer is not
+  // cleared per flow.
+  SlotPool<QuicSession, SlotReuse::kCallerResets> quic_sessions_;
   SlotPool<extract::smtp::SmtpSession> smtp_sessions_;
 
   // The item being processed, for the order keys of the events it produces.

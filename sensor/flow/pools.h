@@ -11,10 +11,19 @@
 
 namespace bw::flow {
 
+// How a slot's object is prepared when the slot is taken.
+enum class SlotReuse : std::uint8_t {
+  kFresh,  // a fresh T is constructed on every acquire and destroyed on release
+  // T is constructed the first time its slot is taken and kept across releases: the caller resets
+  // it after acquire(). For large parsers whose reset() touches only their bookkeeping, this
+  // avoids clearing kilobytes of inline buffers that the next user overwrites anyway.
+  kCallerResets,
+};
+
 // Slots are raw storage until taken: the pool reserves address space at start, but a page is only
 // committed once a flow uses a slot on it, so a pool sized for the worst case costs memory only
-// for what the traffic actually needs. Taking a slot constructs a fresh T in it.
-template <typename T>
+// for what the traffic actually needs.
+template <typename T, SlotReuse Reuse = SlotReuse::kFresh>
 class SlotPool {
  public:
   static constexpr std::uint32_t kNone = 0xffffffffu;
@@ -22,17 +31,15 @@ class SlotPool {
   explicit SlotPool(std::uint32_t capacity)
       : storage_(
             static_cast<T*>(::operator new[](sizeof(T) * capacity, std::align_val_t{alignof(T)}))),
-        capacity_(capacity) {
+        capacity_(capacity),
+        constructed_(capacity, false) {
     free_.reserve(capacity);
     for (std::uint32_t i = capacity; i > 0; --i)
       free_.push_back(i - 1);
   }
   ~SlotPool() {
-    std::vector<bool> is_free(capacity_, false);
-    for (const std::uint32_t i : free_)
-      is_free[i] = true;
     for (std::uint32_t i = 0; i < capacity_; ++i) {
-      if (!is_free[i]) storage_[i].~T();
+      if (constructed_[i]) storage_[i].~T();
     }
     ::operator delete[](storage_, std::align_val_t{alignof(T)});
   }
@@ -44,11 +51,17 @@ class SlotPool {
     if (free_.empty()) return kNone;
     const std::uint32_t index = free_.back();
     free_.pop_back();
-    new (&storage_[index]) T();
+    if (Reuse == SlotReuse::kFresh || !constructed_[index]) {
+      new (&storage_[index]) T();
+      constructed_[index] = true;
+    }
     return index;
   }
   void release(std::uint32_t index) {
-    storage_[index].~T();
+    if (Reuse == SlotReuse::kFresh) {
+      storage_[index].~T();
+      constructed_[index] = false;
+    }
     free_.push_back(index);
   }
   T& operator[](std::uint32_t index) { return storage_[index]; }
@@ -58,6 +71,7 @@ class SlotPool {
  private:
   T* storage_;
   std::uint32_t capacity_;
+  std::vector<bool> constructed_;
   std::vector<std::uint32_t> free_;
 };
 

@@ -1,5 +1,6 @@
 #include "sensor/pipeline/pipeline.h"
 
+#include <google/protobuf/arena.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -188,6 +189,8 @@ class Exporter final : private correlate::AlertSink {
         context_(std::move(context)),
         detector_(detector),
         detection_(detection),
+        arena_block_(new char[kArenaBlockBytes]),
+        arena_(arena_options(arena_block_.get())),
         sequence_(first_sequence - 1) {}
 
   void run() {
@@ -291,16 +294,18 @@ class Exporter final : private correlate::AlertSink {
       writer->append_counters(health_counters_);
     ++sequence_;
     ++counters_.events_health;
+    beaconwatch::v1::Event& event = fresh_event();
     exporter::encode_health(health_counters_, static_cast<double>(now - started) / 1e9, now,
-                            sequence_, context_, event_);
+                            sequence_, context_, event);
     for (auto& writer : writers_) {
-      if (!writer->write(event_)) note_write_error(*writer);
+      if (!writer->write(event)) note_write_error(*writer);
     }
   }
 
   void write(const exporter::EventRecord& record) {
     ++sequence_;
-    exporter::encode_event(record, sequence_, context_, event_);
+    beaconwatch::v1::Event& event = fresh_event();
+    exporter::encode_event(record, sequence_, context_, event);
     ++counters_.events_written;
     const auto& body = record.body;
     if (std::holds_alternative<extract::HttpTransaction>(body)) ++counters_.events_http;
@@ -310,8 +315,24 @@ class Exporter final : private correlate::AlertSink {
     if (std::holds_alternative<correlate::BeaconAlert>(body)) ++counters_.events_beacon;
     if (std::holds_alternative<correlate::CampaignUpdate>(body)) ++counters_.events_campaign;
     for (auto& writer : writers_) {
-      if (!writer->write(event_)) note_write_error(*writer);
+      if (!writer->write(event)) note_write_error(*writer);
     }
+  }
+
+  // Every event is built on an arena emptied before each one: its messages and strings are carved
+  // from one block kept for the whole run, not allocated and freed one by one per event (a
+  // message's Clear() deletes its submessages). Only strings longer than the inline buffer of
+  // std::string still use the heap.
+  static constexpr std::size_t kArenaBlockBytes = 64 * 1024;
+  static google::protobuf::ArenaOptions arena_options(char* block) {
+    google::protobuf::ArenaOptions options;
+    options.initial_block = block;
+    options.initial_block_size = kArenaBlockBytes;
+    return options;
+  }
+  beaconwatch::v1::Event& fresh_event() {
+    arena_.Reset();
+    return *google::protobuf::Arena::CreateMessage<beaconwatch::v1::Event>(&arena_);
   }
 
   void note_write_error(const exporter::EventWriter& writer) {
@@ -327,7 +348,8 @@ class Exporter final : private correlate::AlertSink {
   correlate::DetectionResources* detection_;
   std::vector<std::pair<std::string, std::uint64_t>> health_counters_;
   std::vector<bool> empty_at_scan_;
-  beaconwatch::v1::Event event_;
+  std::unique_ptr<char[]> arena_block_;
+  google::protobuf::Arena arena_;
   std::uint64_t sequence_ = 0;
   ExportCounters counters_;
   std::string first_error_;

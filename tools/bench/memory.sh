@@ -10,18 +10,24 @@
 # of one flow, everything included (table entry, classifier state, detection state).
 #
 # Environment: BW_BENCH_DIR (default /tmp/bw-bench), BW_MEMORY_SCALE (default 200 = 200k flows),
-# BW_MEMORY_WORKERS (default 1).
+# BW_MEMORY_WORKERS (default 1), BW_MEMORY_NDPI_STATES (classify.max_concurrent_flows, nDPI states
+# per worker; default: the sensor's default). With BW_MEMORY_NDPI_STATES=262144 no flow is refused
+# an nDPI state, so the per-flow figure includes the states nDPI still holds at the end.
 set -euo pipefail
 
 build_dir=$(realpath "${1:-$(dirname "$0")/../../build-bench}")
 work_dir=${BW_BENCH_DIR:-/tmp/bw-bench}
 scale=${BW_MEMORY_SCALE:-200}
 workers=${BW_MEMORY_WORKERS:-1}
+ndpi_states=${BW_MEMORY_NDPI_STATES:-}
 bin=$build_dir/bin
 mkdir -p "$work_dir"
 
 config=$work_dir/memory-config.json
-cat >"$config" <<'EOF'
+classify=
+[ -n "$ndpi_states" ] && classify=",
+  \"classify\": { \"max_concurrent_flows\": $ndpi_states }"
+cat >"$config" <<EOF
 {
   "version": 1,
   "flow": {
@@ -29,7 +35,7 @@ cat >"$config" <<'EOF'
     "tcp_idle_timeout_s": 86400,
     "udp_idle_timeout_s": 86400,
     "tcp_closed_timeout_s": 86400
-  }
+  }$classify
 }
 EOF
 
@@ -47,7 +53,7 @@ peak_rss() {
     { echo "memory.sh: bw-sensor failed:" >&2; cat "$summary" >&2; exit 1; }
   rss=$(tail -n1 "$summary")
   echo "$rss $(awk '/flows_flushed_at_end/ { n += $2 } END { print n + 0 }' "$summary")"
-  grep -E 'flows_created|flows_evicted|flows_expired|pool_exhausted|stream_buffer_exhausted' "$summary" |
+  grep -E 'flows_created|flows_evicted|flows_expired|pool_exhausted|stream_buffer_exhausted|flows_classified|flows_detected|flows_given_up' "$summary" |
     sed 's/^ */  /' >&2 || true
 }
 
@@ -58,8 +64,8 @@ read -r small_kib small_flows < <(peak_rss "$small")
 echo "memory.sh: loaded $large" >&2
 read -r large_kib large_flows < <(peak_rss "$large")
 
-awk -v sk="$small_kib" -v sf="$small_flows" -v lk="$large_kib" -v lf="$large_flows" -v w="$workers" 'BEGIN {
-  printf "workers %d\n", w
+awk -v states="${ndpi_states:-default}" -v sk="$small_kib" -v sf="$small_flows" -v lk="$large_kib" -v lf="$large_flows" -v w="$workers" 'BEGIN {
+  printf "workers %d, nDPI states per worker: %s\n", w, states
   printf "baseline: %d flows open at end, peak RSS %.1f MiB\n", sf, sk / 1024
   printf "loaded:   %d flows open at end, peak RSS %.1f MiB\n", lf, lk / 1024
   printf "per tracked flow: %.0f bytes ((RSS delta) / (flow delta))\n", (lk - sk) * 1024 / (lf - sf)

@@ -23,7 +23,8 @@ class CryptoStream {
   ByteSpan prefix() const { return ByteSpan(bytes_.data(), contiguous_); }
 
  private:
-  bool present(std::size_t offset) const { return (present_[offset / 64] >> (offset % 64)) & 1; }
+  // Marks offsets [begin, end) as present, a word at a time.
+  void mark_present(std::size_t begin, std::size_t end);
 
   // Left uninitialised: only offsets marked in present_ are ever read.
   std::array<std::uint8_t, kCapacity> bytes_;

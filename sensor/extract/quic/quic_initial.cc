@@ -198,6 +198,14 @@ bool QuicInitialAssembler::open_next_initial(ByteSpan packet, const LongHeader& 
 void QuicInitialAssembler::walk_frames(ByteSpan payload, QuicCounters& counters) {
   ByteReader reader(payload);
   while (!reader.empty()) {
+    // Initials are padded to 1200 bytes with one-byte PADDING frames: skip a run in one step.
+    const ByteSpan rest = reader.rest();
+    if (rest[0] == frame::kPadding) {
+      const auto run =
+          std::find_if(rest.begin(), rest.end(), [](std::uint8_t b) { return b != 0; });
+      reader.skip(static_cast<std::size_t>(run - rest.begin()));
+      continue;
+    }
     std::uint64_t type = 0;
     bool ok = read_varint(reader, type);
     if (ok && type == frame::kCrypto) {
