@@ -49,6 +49,12 @@ grpc::ChannelArguments channel_arguments(const CollectorClientOptions& options) 
   // Channels share subchannels process-wide by default, and with them the reconnect backoff of
   // a failed connection; a private pool makes each attempt connect when this client decides.
   arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  // A collector that stops answering without closing TCP (hung, or a middlebox dropping the
+  // connection) would hold the sender in Write until TCP gives up, minutes later. Pings find it
+  // within 40 s; every 30 s stays above the collector's 10 s minimum ping interval.
+  arguments.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30'000);
+  arguments.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);
+  arguments.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   return arguments;
 }
 
