@@ -39,6 +39,20 @@ inline std::uint64_t load_le64(const std::uint8_t* p) {
   return std::uint64_t{load_le32(p)} | (std::uint64_t{load_le32(p + 4)} << 32);
 }
 
+// Stores, the counterparts of the loads: byte by byte, so any alignment and host order will do.
+inline void store_be16(std::uint8_t* p, std::uint16_t value) {
+  p[0] = static_cast<std::uint8_t>(value >> 8);
+  p[1] = static_cast<std::uint8_t>(value);
+}
+inline void store_le32(std::uint8_t* p, std::uint32_t value) {
+  for (int i = 0; i < 4; ++i)
+    p[i] = static_cast<std::uint8_t>(value >> (8 * i));
+}
+inline void store_le64(std::uint8_t* p, std::uint64_t value) {
+  store_le32(p, static_cast<std::uint32_t>(value));
+  store_le32(p + 4, static_cast<std::uint32_t>(value >> 32));
+}
+
 inline std::string_view as_chars(ByteSpan bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }

@@ -143,11 +143,7 @@ void BeaconDetector::observe_mail_url(const exporter::MailUrlRecord& mail) {
 BeaconAlert& BeaconDetector::start_alert(const exporter::EventRecord& event, std::uint64_t sequence,
                                          Scheme scheme) {
   ++counters_.events_scored;
-  working_.order = event.order;
-  working_.ts = event.ts;
-  working_.flow = event.flow;
-  working_.app_protocol = event.app_protocol;
-  working_.source_index = event.source_index;
+  working_.copy_envelope_of(event);
   working_.body = BeaconAlert{};
   BeaconAlert& alert = std::get<BeaconAlert>(working_.body);
   alert.scheme = scheme;
@@ -517,11 +513,7 @@ void BeaconDetector::conclude(const CampaignObservation* observation, AlertSink&
   // Reported only once it concerns beacons: many hosts reaching a new web service is not news.
   if (verdict.new_host && (member_alerted || promoted > 0)) {
     ++counters_.campaign_updates;
-    campaign_record_.order = working_.order;
-    campaign_record_.ts = working_.ts;
-    campaign_record_.flow = working_.flow;
-    campaign_record_.app_protocol = working_.app_protocol;
-    campaign_record_.source_index = working_.source_index;
+    campaign_record_.copy_envelope_of(working_);
     campaign_record_.body = CampaignUpdate{};
     campaigns_.describe(*observation, std::get<CampaignUpdate>(campaign_record_.body));
     sink.on_alert(campaign_record_);

@@ -61,11 +61,6 @@ std::uint16_t ipv4_header_checksum(const std::uint8_t* header, std::size_t lengt
   return static_cast<std::uint16_t>(~sum);
 }
 
-void store_be16(std::uint8_t* p, std::size_t value) {
-  p[0] = static_cast<std::uint8_t>(value >> 8);
-  p[1] = static_cast<std::uint8_t>(value);
-}
-
 std::uint32_t hash_key(const FragmentKey& key) {
   std::uint64_t state =
       (std::uint64_t{key.id} << 16) | (std::uint64_t{key.protocol} << 8) | key.family;
@@ -293,13 +288,13 @@ ByteSpan IpReassembler::finish(std::uint32_t index) {
   std::uint8_t* header = payload_area(index) - slot.header_length;
   const std::size_t length = slot.header_length + std::size_t{slot.payload_end};
   if (slot.key.family == 4) {
-    store_be16(header + 2, length);
+    store_be16(header + 2, static_cast<std::uint16_t>(length));
     header[6] &= 0x40;  // keep Don't Fragment, clear More Fragments and the offset
     header[7] = 0;
     store_be16(header + 10, 0);
     store_be16(header + 10, ipv4_header_checksum(header, slot.header_length));
   } else {
-    store_be16(header + 4, length - wire::kIpv6Header);
+    store_be16(header + 4, static_cast<std::uint16_t>(length - wire::kIpv6Header));
   }
   unlink(index);
   completed_.push_back(index);

@@ -67,6 +67,16 @@ struct EventRecord {
   FixedString<48> app_protocol;
   std::uint16_t source_index = 0;  // which input (file or interface) the packet came from
   EventBody body;
+
+  // A record derived from another (an alert about an event) carries that event's envelope: same
+  // place in the stream, time, flow and input.
+  void copy_envelope_of(const EventRecord& other) {
+    order = other.order;
+    ts = other.ts;
+    flow = other.flow;
+    app_protocol = other.app_protocol;
+    source_index = other.source_index;
+  }
 };
 
 }  // namespace bw::exporter

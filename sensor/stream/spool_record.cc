@@ -14,16 +14,6 @@ namespace {
 
 constexpr std::size_t kReadChunkBytes = 256 * 1024;
 
-void store_le32(std::uint32_t value, std::uint8_t* out) {
-  for (int i = 0; i < 4; ++i)
-    out[i] = static_cast<std::uint8_t>(value >> (8 * i));
-}
-
-void store_le64(std::uint64_t value, std::uint8_t* out) {
-  for (int i = 0; i < 8; ++i)
-    out[i] = static_cast<std::uint8_t>(value >> (8 * i));
-}
-
 std::uint32_t record_checksum(const std::uint8_t* sequence_bytes, std::string_view payload) {
   const std::uint32_t crc = crc32c(ByteSpan(sequence_bytes, 8));
   return crc32c_extend(
@@ -36,9 +26,9 @@ void encode_spool_record(std::uint64_t sequence, std::string_view payload, std::
   out.resize(kSpoolRecordHeaderBytes + payload.size());
   auto* header = reinterpret_cast<std::uint8_t*>(out.data());
   std::copy(kSpoolRecordMagic.begin(), kSpoolRecordMagic.end(), header);
-  store_le32(static_cast<std::uint32_t>(payload.size()), header + 4);
-  store_le64(sequence, header + 8);
-  store_le32(record_checksum(header + 8, payload), header + 16);
+  store_le32(header + 4, static_cast<std::uint32_t>(payload.size()));
+  store_le64(header + 8, sequence);
+  store_le32(header + 16, record_checksum(header + 8, payload));
   if (!payload.empty()) {
     std::memcpy(out.data() + kSpoolRecordHeaderBytes, payload.data(), payload.size());
   }

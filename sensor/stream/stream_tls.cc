@@ -8,10 +8,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
+#include "sensor/common/file_text.h"
 
 namespace bw::stream {
 namespace {
@@ -28,18 +25,6 @@ struct PkeyFree {
 using BioPtr = std::unique_ptr<BIO, BioFree>;
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-
-bool read_file(const std::string& path, std::string& out, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = path + ": cannot read: " + std::strerror(errno);
-    return false;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  out = text.str();
-  return true;
-}
 
 BioPtr memory_bio(const std::string& pem) {
   return BioPtr(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
@@ -82,9 +67,9 @@ std::string subject_common_name(X509* cert) {
 
 bool load_tls_material(const TlsFiles& files, TlsMaterial& out, std::string& error) {
   TlsMaterial material;
-  if (!read_file(files.ca_file, material.ca_pem, error) ||
-      !read_file(files.cert_file, material.cert_pem, error) ||
-      !read_file(files.key_file, material.key_pem, error)) {
+  if (!read_file_text(files.ca_file, material.ca_pem, error) ||
+      !read_file_text(files.cert_file, material.cert_pem, error) ||
+      !read_file_text(files.key_file, material.key_pem, error)) {
     return false;
   }
   if (!first_certificate(material.ca_pem)) {

@@ -8,11 +8,10 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 
 #include "beaconwatch/v1/event.pb.h"
+#include "sensor/common/file_text.h"
 #include "tools/collector/ecs_json.h"
 
 namespace bw::collector {
@@ -28,13 +27,9 @@ constexpr int kMinClientPingIntervalMs = 10'000;
 constexpr auto kShutdownGrace = std::chrono::seconds(2);
 constexpr std::uint32_t kMaxMessageKib = 2'097'151;  // gRPC limits are a signed 32-bit int
 
-bool read_file(const std::string& path, std::string& out, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot read " + path + ": " + std::strerror(errno);
-    return false;
-  }
-  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+// Reads a PEM file: gRPC would only say "handshake failed" for a file of something else.
+bool read_pem_file(const std::string& path, std::string& out, std::string& error) {
+  if (!read_file_text(path, out, error)) return false;
   if (out.find("-----BEGIN ") == std::string::npos) {
     error = path + " is not a PEM file";
     return false;
@@ -154,9 +149,9 @@ JsonSinkCounters JsonLinesSink::counters() const {
 
 bool load_credentials(const ServeOptions& options, ServerCredentials& credentials,
                       std::string& error) {
-  return read_file(options.cert_file, credentials.certificate_chain, error) &&
-         read_file(options.key_file, credentials.private_key, error) &&
-         read_file(options.client_ca_file, credentials.client_ca, error);
+  return read_pem_file(options.cert_file, credentials.certificate_chain, error) &&
+         read_pem_file(options.key_file, credentials.private_key, error) &&
+         read_pem_file(options.client_ca_file, credentials.client_ca, error);
 }
 
 std::unique_ptr<CollectorServer> CollectorServer::start(const std::string& listen,
