@@ -76,8 +76,13 @@ void NdpiClassifier::inspect(FlowClassification& flow, ByteSpan ip_datagram, Tim
       static_cast<unsigned short>(ip_datagram.size()), static_cast<u_int64_t>(ts / 1'000'000));
   flow.master_protocol = protocol.master_protocol;
   flow.app_protocol = protocol.app_protocol;
+  // nDPI keeps a flow open for "extra dissection" after it has answered (certificates, HTTP
+  // responses, DNS answers). Once it has named the flow and the server, what it could still add
+  // never changes the name our events carry; without a server name, the next packets may still
+  // refine it (a QUIC ClientHello cut over two Initials names the service only in the second).
   const bool detected = is_known(protocol) &&
-                        ndpi_extra_dissection_possible(as_module(module_.get()), ndpi_flow) == 0;
+                        (ndpi_flow->host_server_name[0] != '\0' ||
+                         ndpi_extra_dissection_possible(as_module(module_.get()), ndpi_flow) == 0);
   if (detected) {
     ++counters_.flows_detected;
     release(flow);
@@ -102,6 +107,15 @@ void NdpiClassifier::finish(FlowClassification& flow) {
   ++counters_.flows_given_up;
   if (guessed != 0) ++counters_.flows_guessed;
   release(flow);
+}
+
+void NdpiClassifier::release_unneeded(FlowClassification& flow) {
+  if (flow.finished) return;
+  if (flow.state != nullptr) {
+    ++counters_.flows_released_unneeded;
+    release(flow);
+  }
+  flow.finished = true;
 }
 
 void NdpiClassifier::release(FlowClassification& flow) {

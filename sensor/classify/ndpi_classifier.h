@@ -14,11 +14,14 @@
 
 namespace bw::classify {
 
+// flows_released_unneeded: nDPI had not answered yet, but the flow can produce no more events
+// (no extractor claims it, or its handshake is already out), so nothing would carry the answer.
 #define BW_CLASSIFY_COUNTERS(X) \
   X(flows_classified)           \
   X(flows_detected)             \
   X(flows_given_up)             \
   X(flows_guessed)              \
+  X(flows_released_unneeded)    \
   X(state_pool_exhausted)       \
   X(packets_inspected)          \
   X(datagram_too_large)
@@ -59,6 +62,10 @@ class NdpiClassifier {
   void inspect(FlowClassification& flow, ByteSpan ip_datagram, TimestampNs ts);
   // The flow is going away: take nDPI's best answer and free its state.
   void finish(FlowClassification& flow);
+  // No event of this flow will name its protocol any more: free nDPI's state without asking for
+  // an answer, and feed it no more packets. Undecided flows of unknown protocols would otherwise
+  // hold a state for their whole life and run the pool dry on a busy link.
+  void release_unneeded(FlowClassification& flow);
   // Protocol name such as "TLS.Google"; empty while nothing is known.
   void name(const FlowClassification& flow, FixedString<48>& out) const;
 

@@ -135,6 +135,9 @@ void FlowProcessor::on_packet(const PacketContext& context, const decode::Decode
     on_udp(index, direction, packet);
   }
   Flow& flow = table_.at(index);
+  // kNone: no extractor claims the flow, or its last event is out. nDPI's answer only ever names
+  // events, so it stops here rather than after its packet bound or at the flow's end.
+  if (flow.app == AppKind::kNone) classifier_.release_unneeded(flow.classification);
   table_.touch(index, timeout_class_of(flow));
 }
 

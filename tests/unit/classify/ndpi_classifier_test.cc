@@ -90,5 +90,48 @@ TEST(NdpiClassifier, GivesUpAfterThePacketBound) {
   EXPECT_EQ(classifier.counters().flows_given_up, 1u);
 }
 
+TEST(NdpiClassifier, StopsOnceItHasNamedTheFlowAndItsServer) {
+  // nDPI would keep a DNS flow for the answer; the query already names the flow and the server.
+  NdpiClassifier classifier(ClassifierConfig{.max_packets_per_flow = 8, .max_concurrent_flows = 4});
+  FlowClassification flow;
+  classifier.inspect(flow, dns_query_datagram(), 1'000'000'000);
+  EXPECT_TRUE(flow.finished);
+  EXPECT_EQ(flow.state, nullptr);
+  EXPECT_EQ(classifier.counters().flows_detected, 1u);
+  classifier.inspect(flow, dns_query_datagram(), 1'000'000'001);
+  EXPECT_EQ(classifier.counters().packets_inspected, 1u);
+  FixedString<48> name;
+  classifier.name(flow, name);
+  EXPECT_EQ(name.view(), "DNS");
+}
+
+TEST(NdpiClassifier, ReleaseUnneededFreesTheStateWithoutAnAnswer) {
+  NdpiClassifier classifier(ClassifierConfig{.max_packets_per_flow = 8, .max_concurrent_flows = 1});
+  const std::vector<std::uint8_t> opaque(40, 0x45);
+  FlowClassification first;
+  classifier.inspect(first, opaque, 1);
+  ASSERT_NE(first.state, nullptr);
+  classifier.release_unneeded(first);
+  EXPECT_TRUE(first.finished);
+  EXPECT_EQ(first.state, nullptr);
+  classifier.inspect(first, opaque, 2);  // finished: not fed again
+  classifier.release_unneeded(first);    // and not counted twice
+  const ClassifyCounters& counters = classifier.counters();
+  EXPECT_EQ(counters.flows_released_unneeded, 1u);
+  EXPECT_EQ(counters.flows_given_up, 0u);
+  EXPECT_EQ(counters.packets_inspected, 1u);
+
+  FlowClassification second;  // the one state of the pool is free again
+  classifier.inspect(second, opaque, 3);
+  EXPECT_NE(second.state, nullptr);
+  EXPECT_EQ(counters.state_pool_exhausted, 0u);
+
+  FlowClassification never_fed;  // a flow that never got a state is simply closed
+  classifier.release_unneeded(never_fed);
+  EXPECT_TRUE(never_fed.finished);
+  EXPECT_EQ(counters.flows_released_unneeded, 1u);
+  classifier.finish(second);
+}
+
 }  // namespace
 }  // namespace bw::classify
