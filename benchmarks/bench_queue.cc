@@ -17,7 +17,7 @@ struct Item {
   decode::DecodedPacket packet;
 };
 
-constexpr std::size_t kQueueDepth = 8192;  // the pipeline's default queue_depth
+constexpr std::size_t kQueueDepth = 2048;  // the pipeline's default queue_depth
 
 void BM_SpscPushPopOneThread(benchmark::State& state) {
   pipeline::SpscChannel<Item> channel(kQueueDepth);

@@ -91,6 +91,8 @@ void apply_settings(const pb::SensorConfig& in, SensorConfig& out, FieldApplier&
   f.apply(p.tick_interval_ms(), "pipeline.tick_interval_ms", 10, 60000, out.pipeline.tick_interval,
           1'000'000);
   if (p.pin_cpus()) out.pipeline.pin_cpus = true;
+  f.apply(p.live_queue_wait_ms(), "pipeline.live_queue_wait_ms", 1, 10000,
+          out.pipeline.live_queue_wait, 1'000'000);
   f.apply(p.health_interval_s(), "pipeline.health_interval_s", 1, 86400,
           out.pipeline.health_interval, kNsPerSecond);
 

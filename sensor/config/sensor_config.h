@@ -20,8 +20,9 @@ inline constexpr const char* kDefaultSensorId = "bw-sensor";
 
 struct PipelineConfig {
   std::uint32_t workers = 1;
-  std::uint32_t queue_depth = 8192;
-  std::uint32_t packet_buffer_bytes = 16u << 20;
+  std::uint32_t queue_depth = 2048;
+  std::uint32_t packet_buffer_bytes = 4u << 20;
+  TimestampNs live_queue_wait = kNsPerSecond / 100;  // live capture's wait on a full queue
   std::uint32_t event_queue_depth = 256;
   TimestampNs tick_interval = kNsPerSecond;
   TimestampNs health_interval = 60 * kNsPerSecond;  // live capture only; 0 turns reports off

@@ -15,6 +15,7 @@
 
 #include "beaconwatch/v1/event.pb.h"
 #include "sensor/capture/pcap_source.h"
+#include "sensor/pipeline/backoff.h"
 #include "sensor/pipeline/spsc_ring.h"
 
 namespace bw::pipeline {
@@ -36,33 +37,21 @@ TimestampNs wall_clock_now() {
       .count();
 }
 
-// Waiting without burning a core that another pipeline thread needs: spin briefly, then yield,
-// then sleep. Appliances have few cores and every thread of ours may share one.
-class Backoff {
- public:
-  void pause() {
-    if (++rounds_ < 64) return;
-    if (rounds_ < 256) {
-      std::this_thread::yield();
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::microseconds(50));
-  }
-  void reset() { rounds_ = 0; }
-
- private:
-  std::uint32_t rounds_ = 0;
-};
-
 // Per-worker shared state. The capture thread writes `input` and `arena`; the worker reads them,
 // writes `output` and `watermark`; the exporter reads those.
 struct WorkerLane {
-  WorkerLane(std::size_t queue_depth, std::size_t arena_bytes, std::size_t event_depth)
-      : input(queue_depth), arena(arena_bytes), output(event_depth) {}
+  WorkerLane(std::size_t queue_depth, std::size_t arena_bytes, std::size_t event_depth,
+             TimestampNs live_queue_wait)
+      : input(queue_depth),
+        arena(arena_bytes),
+        output(event_depth),
+        live_wait(std::chrono::nanoseconds(live_queue_wait)) {}
 
   SpscChannel<WorkItem> input;
   PacketArena arena;
   SpscChannel<exporter::EventRecord> output;
+  // Capture thread only (live capture); on a line of its own, away from the worker-written fields.
+  alignas(kCacheLine) BoundedWait live_wait;
   // Every event whose trigger_seq is at or below this has been pushed to `output`.
   alignas(kCacheLine) std::atomic<std::uint64_t> watermark{0};
   std::atomic<bool> done{false};
@@ -380,8 +369,9 @@ const char* linktype_name(std::uint32_t linktype) {
 
 class CaptureLoop {
  public:
-  // `live`: a full queue drops the packet (counted) instead of waiting, so the kernel ring keeps
-  // draining; replay waits, so a replay never loses a packet.
+  // `live`: a full queue is waited on for at most `pipeline.live_queue_wait`, then the packet is
+  // dropped and counted (see live_wait); replay waits as long as it takes, so a replay never
+  // loses a packet.
   CaptureLoop(const config::SensorConfig& config, std::vector<std::unique_ptr<WorkerLane>>& lanes,
               std::atomic<std::uint64_t>& dispatched, bool live,
               CaptureSnapshot* snapshot = nullptr)
@@ -495,23 +485,30 @@ class CaptureLoop {
     item.packet = packet;
     // The datagram may live in the frame (valid until the next read) or in the decoder's
     // reassembly buffer (valid until the next decode): either way it is copied now.
-    std::uint8_t* bytes = lane.arena.allocate(packet.datagram.size(), item.arena_end);
-    if (bytes == nullptr && live_) {
-      ++counters_.queue_full_drops;
-      ++lane.input.producer().dropped;
-      return;
-    }
-    Backoff backoff;
-    while (bytes == nullptr) {
-      ++counters_.queue_full_waits;
-      backoff.pause();
+    std::uint8_t* bytes = nullptr;
+    auto take_bytes = [&] {
       bytes = lane.arena.allocate(packet.datagram.size(), item.arena_end);
+      return bytes != nullptr;
+    };
+    if (live_) {
+      if (!lane.live_wait.attempt(take_bytes, counters_.queue_full_waits)) {
+        ++counters_.queue_full_drops;
+        ++lane.input.producer().dropped;
+        return;
+      }
+    } else {
+      Backoff backoff;
+      while (!take_bytes()) {
+        ++counters_.queue_full_waits;
+        backoff.pause();
+      }
     }
     std::memcpy(bytes, packet.datagram.data(), packet.datagram.size());
     item.packet.datagram = ByteSpan(bytes, packet.datagram.size());
     item.seq = seq_ + 1;
     if (live_) {
-      if (!lane.input.try_push(item)) {
+      if (!lane.live_wait.attempt([&] { return lane.input.try_push(item); },
+                                  counters_.queue_full_waits)) {
         // The arena bytes are reclaimed with the next item the worker releases past them.
         ++counters_.queue_full_drops;
         ++lane.input.producer().dropped;
@@ -569,9 +566,9 @@ class PipelineRun {
     const std::uint32_t worker_count = std::max<std::uint32_t>(1, config.pipeline.workers);
     lanes_.reserve(worker_count);
     for (std::uint32_t i = 0; i < worker_count; ++i) {
-      lanes_.push_back(std::make_unique<WorkerLane>(config.pipeline.queue_depth,
-                                                    config.pipeline.packet_buffer_bytes,
-                                                    config.pipeline.event_queue_depth));
+      lanes_.push_back(std::make_unique<WorkerLane>(
+          config.pipeline.queue_depth, config.pipeline.packet_buffer_bytes,
+          config.pipeline.event_queue_depth, config.pipeline.live_queue_wait));
     }
     // Workers (and their nDPI modules) are built before any thread starts: nDPI's
     // initialisation is not safe to run concurrently.

@@ -39,8 +39,8 @@ ReplayResult run_replay(const config::SensorConfig& config, const std::vector<st
                         correlate::DetectionResources* detection = nullptr);
 
 // Captures from live interfaces until `stop` is set (SIGINT/SIGTERM), then drains the queues,
-// finishes every flow and flushes the writers. Unlike replay, a full worker queue drops the packet
-// and counts it (capture.queue_full_drops) rather than stall the kernel ring.
+// finishes every flow and flushes the writers. Unlike replay, a worker queue that stays full for
+// `pipeline.live_queue_wait` drops the packet and counts it (capture.queue_full_drops).
 ReplayResult run_live(const config::SensorConfig& config,
                       const std::vector<capture::LiveOptions>& interfaces,
                       std::vector<std::unique_ptr<exporter::EventWriter>>& writers,

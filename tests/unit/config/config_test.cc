@@ -55,6 +55,11 @@ TEST(Config, AppliesValuesAndKeepsDefaults) {
                                config, error))
       << error;
   EXPECT_EQ(config.pipeline.health_interval, 5 * kNsPerSecond);
+  EXPECT_EQ(config.pipeline.live_queue_wait, kNsPerSecond / 100);  // default kept
+  ASSERT_TRUE(load_config_json(R"({"version": 1, "pipeline": {"live_queue_wait_ms": 250}})",
+                               "w.json", config, error))
+      << error;
+  EXPECT_EQ(config.pipeline.live_queue_wait, kNsPerSecond / 4);
 }
 
 TEST(Config, RejectsUnknownFieldsWrongVersionAndOutOfRange) {
@@ -70,6 +75,9 @@ TEST(Config, RejectsUnknownFieldsWrongVersionAndOutOfRange) {
       load_config_json(R"({"version": 1, "pipeline": {"workers": 65}})", "c.json", config, error));
   EXPECT_NE(error.find("pipeline.workers"), std::string::npos);
   EXPECT_EQ(config.pipeline.workers, 1u);  // a failed load changes nothing
+  EXPECT_FALSE(load_config_json(R"({"version": 1, "pipeline": {"live_queue_wait_ms": 10001}})",
+                                "c.json", config, error));
+  EXPECT_NE(error.find("pipeline.live_queue_wait_ms"), std::string::npos);
   EXPECT_FALSE(load_config_json("{not json", "c.json", config, error));
   EXPECT_FALSE(load_config_file("/nonexistent/bw.json", config, error));
   EXPECT_NE(error.find("/nonexistent/bw.json"), std::string::npos);
