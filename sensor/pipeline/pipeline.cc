@@ -97,6 +97,8 @@ class Worker final : private flow::EventSink {
       for (std::size_t i = 0; i < count; ++i) {
         if (!process(batch_[i])) return;
       }
+      // Once per batch: the capture thread reads this line only when its arena looks full.
+      lane_.arena.release(released_through_);
     }
   }
 
@@ -108,7 +110,7 @@ class Worker final : private flow::EventSink {
     switch (item.kind) {
       case WorkItem::Kind::kPacket:
         processor_.on_packet(context, item.packet);
-        lane_.arena.release(item.arena_end);
+        released_through_ = item.arena_end;
         break;
       case WorkItem::Kind::kTick: {
         processor_.on_tick(context);
@@ -156,6 +158,7 @@ class Worker final : private flow::EventSink {
 
   WorkerLane& lane_;
   const std::atomic<std::uint64_t>& dispatched_;
+  std::uint64_t released_through_ = 0;  // arena position past the last packet processed
   flow::FlowProcessor processor_;
   std::array<WorkItem, 32> batch_;
 };
@@ -380,7 +383,8 @@ class CaptureLoop {
         lanes_(lanes),
         dispatched_(dispatched),
         decoder_(config.decode),
-        live_(live) {}
+        live_(live),
+        stages_(lanes.size()) {}
 
   // Reads every input in order; returns false with `error` at the first input that fails.
   bool run(const std::vector<std::string>& inputs, std::string& error) {
@@ -466,6 +470,7 @@ class CaptureLoop {
   }
 
   void broadcast(WorkItem::Kind kind, TimestampNs ts) {
+    flush();  // ticks and the end marker come after every packet before them
     WorkItem item;
     item.kind = kind;
     item.seq = ++seq_;
@@ -477,8 +482,11 @@ class CaptureLoop {
   }
 
   void dispatch(const decode::DecodedPacket& packet, TimestampNs ts, std::uint16_t source_index) {
-    WorkerLane& lane = *lanes_[decode::symmetric_flow_hash(packet) % lanes_.size()];
-    WorkItem item;
+    const std::size_t lane_index = decode::symmetric_flow_hash(packet) % lanes_.size();
+    WorkerLane& lane = *lanes_[lane_index];
+    Stage& stage = stages_[lane_index];
+    if (stage.count == stage.items.size()) flush();
+    WorkItem& item = stage.items[stage.count];
     item.kind = WorkItem::Kind::kPacket;
     item.ts = ts;
     item.source_index = source_index;
@@ -490,38 +498,70 @@ class CaptureLoop {
       bytes = lane.arena.allocate(packet.datagram.size(), item.arena_end);
       return bytes != nullptr;
     };
-    if (live_) {
-      if (!lane.live_wait.attempt(take_bytes, counters_.queue_full_waits)) {
-        ++counters_.queue_full_drops;
-        ++lane.input.producer().dropped;
-        return;
-      }
-    } else {
-      Backoff backoff;
-      while (!take_bytes()) {
-        ++counters_.queue_full_waits;
-        backoff.pause();
+    if (!take_bytes()) {
+      // The worker frees arena bytes only for items it has received.
+      flush();
+      if (live_) {
+        if (!lane.live_wait.attempt(take_bytes, counters_.queue_full_waits)) {
+          ++counters_.queue_full_drops;
+          ++lane.input.producer().dropped;
+          return;
+        }
+      } else {
+        Backoff backoff;
+        while (!take_bytes()) {
+          ++counters_.queue_full_waits;
+          backoff.pause();
+        }
       }
     }
     std::memcpy(bytes, packet.datagram.data(), packet.datagram.size());
     item.packet.datagram = ByteSpan(bytes, packet.datagram.size());
-    item.seq = seq_ + 1;
-    if (live_) {
-      if (!lane.live_wait.attempt([&] { return lane.input.try_push(item); },
-                                  counters_.queue_full_waits)) {
-        // The arena bytes are reclaimed with the next item the worker releases past them.
-        ++counters_.queue_full_drops;
-        ++lane.input.producer().dropped;
-        return;
-      }
-    } else {
-      push_waiting(lane, item);
-    }
-    ++seq_;
-    ++counters_.packets_dispatched;
-    dispatched_.store(seq_, std::memory_order_release);
+    item.seq = ++seq_;
+    ++stage.count;
   }
 
+ public:
+  // Hands every staged packet to its worker, then advances the dispatch mark past them. Packets
+  // go out in batches: the consumer's queue index is read once per batch rather than once per
+  // packet, and it is the one cache line that moves between the two cores on every exchange.
+  // The dispatch mark is stored only here, after every lane's batch is in its queue, so a
+  // worker that sees its queue empty may still trust that nothing at or below the mark is
+  // coming: that is what lets the exporter merge the workers' events in capture order.
+  void flush() {
+    bool handed_over = false;
+    for (std::size_t i = 0; i < lanes_.size(); ++i) {
+      Stage& stage = stages_[i];
+      if (stage.count == 0) continue;
+      WorkerLane& lane = *lanes_[i];
+      std::size_t pushed = lane.input.try_push_batch(stage.items.data(), stage.count);
+      auto push_rest = [&] {
+        pushed += lane.input.try_push_batch(stage.items.data() + pushed, stage.count - pushed);
+        return pushed == stage.count;
+      };
+      if (pushed < stage.count) {
+        if (live_) {
+          if (!lane.live_wait.attempt(push_rest, counters_.queue_full_waits)) {
+            // Their arena bytes are reclaimed with the next item the worker releases past them.
+            counters_.queue_full_drops += stage.count - pushed;
+            lane.input.producer().dropped += stage.count - pushed;
+          }
+        } else {
+          Backoff backoff;
+          while (!push_rest()) {
+            ++counters_.queue_full_waits;
+            backoff.pause();
+          }
+        }
+      }
+      counters_.packets_dispatched += pushed;
+      stage.count = 0;
+      handed_over = true;
+    }
+    if (handed_over) dispatched_.store(seq_, std::memory_order_release);
+  }
+
+ private:
   void push_waiting(WorkerLane& lane, const WorkItem& item) {
     Backoff backoff;
     while (!lane.input.try_push(item)) {
@@ -530,6 +570,12 @@ class CaptureLoop {
     }
   }
 
+  // Packets on their way to one worker, not yet in its queue.
+  struct Stage {
+    std::array<WorkItem, 32> items;
+    std::size_t count = 0;
+  };
+
   CaptureSnapshot* snapshot_;
   const config::SensorConfig& config_;
   std::vector<std::unique_ptr<WorkerLane>>& lanes_;
@@ -537,6 +583,7 @@ class CaptureLoop {
   decode::PacketDecoder decoder_;
   bool live_;
   decode::DecodedPacket packet_;
+  std::vector<Stage> stages_;  // one per lane
   std::uint64_t seq_ = 0;
   TimestampNs last_ts_ = 0;
   TimestampNs next_tick_ = 0;
@@ -752,6 +799,7 @@ ReplayResult run_live(const config::SensorConfig& config,
       }
       packets += n;
     }
+    capture.flush();
     if (packets == 0) capture.idle_tick(wall_clock_now());
     const TimestampNs now = wall_clock_now();
     if (now >= next_stats) {

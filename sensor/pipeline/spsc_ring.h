@@ -39,6 +39,12 @@ class SpscChannel {
     ++producer_.pushed;
     return true;
   }
+  // Up to `count` items from `items`, in order; how many went in.
+  std::size_t try_push_batch(const T* items, std::size_t count) {
+    const std::size_t pushed = queue_.push(items, count);
+    producer_.pushed += pushed;
+    return pushed;
+  }
   bool try_pop(T& item) {
     if (!queue_.pop(item)) {
       ++consumer_.empty_polls;
@@ -91,8 +97,12 @@ class PacketArena {
     std::uint64_t position = head_;
     const std::size_t offset = position % capacity_;
     if (offset + size > capacity_) position += capacity_ - offset;  // never split a datagram
-    const std::uint64_t released = released_.load(std::memory_order_acquire);
-    if (position + size - released > capacity_) return nullptr;
+    if (position + size - released_seen_ > capacity_) {
+      // Only now look at the consumer's line: reading it on every packet would pull it across
+      // cores each time the worker has just written it.
+      released_seen_ = released_.load(std::memory_order_acquire);
+      if (position + size - released_seen_ > capacity_) return nullptr;
+    }
     head_ = position + size;
     end_position = head_;
     return storage_ + (position % capacity_);
@@ -104,10 +114,13 @@ class PacketArena {
   std::size_t capacity() const { return capacity_; }
 
  private:
-  alignas(kCacheLine) std::uint64_t head_ = 0;                  // producer only
-  alignas(kCacheLine) std::atomic<std::uint64_t> released_{0};  // written by the consumer
+  // Producer's line: its position, its last view of the consumer's, and the fixed fields it reads
+  // on every allocation.
+  alignas(kCacheLine) std::uint64_t head_ = 0;
+  std::uint64_t released_seen_ = 0;
   std::uint8_t* storage_;
   std::size_t capacity_;
+  alignas(kCacheLine) std::atomic<std::uint64_t> released_{0};  // written by the consumer
 };
 
 }  // namespace bw::pipeline
