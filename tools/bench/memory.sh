@@ -53,7 +53,7 @@ peak_rss() {
     { echo "memory.sh: bw-sensor failed:" >&2; cat "$summary" >&2; exit 1; }
   rss=$(tail -n1 "$summary")
   echo "$rss $(awk '/flows_flushed_at_end/ { n += $2 } END { print n + 0 }' "$summary")"
-  grep -E 'flows_created|flows_evicted|flows_expired|pool_exhausted|stream_buffer_exhausted|flows_classified|flows_detected|flows_given_up' "$summary" |
+  grep -E 'flows_created|flows_evicted|flows_expired|pool_exhausted|stream_buffer_exhausted|flows_classified|flows_detected|flows_given_up|flows_released_unneeded' "$summary" |
     sed 's/^ */  /' >&2 || true
 }
 
