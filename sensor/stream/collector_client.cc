@@ -466,6 +466,14 @@ void CollectorClient::apply_acks(Attempt& attempt, const std::vector<pb::Ack>& a
       events += attempt.in_flight.front().events;
       attempt.in_flight.pop_front();
     }
+    // Counted before the spool moves: drain() returns once the spool is empty, and whoever
+    // drained must find these counters complete.
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      ++counters_.acks;
+      counters_.events_acknowledged += events;
+      counters_.duplicates_reported += ack.duplicates();
+    }
     // Never past what this stream sent: an Ack covers only the collector's copy of those.
     const std::uint64_t through = std::min(ack.stored_through_sequence(), attempt.cursor);
     if (through > spool_.acknowledged_sequence()) spool_.acknowledge(through);
@@ -473,9 +481,6 @@ void CollectorClient::apply_acks(Attempt& attempt, const std::vector<pb::Ack>& a
     attempt.acknowledged = true;
     attempt.last_progress = Clock::now();
     const std::lock_guard<std::mutex> lock(mutex_);
-    ++counters_.acks;
-    counters_.events_acknowledged += events;
-    counters_.duplicates_reported += ack.duplicates();
     progress_.notify_all();
   }
 }
