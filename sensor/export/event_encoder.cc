@@ -11,6 +11,7 @@
 #include "beaconwatch/v1/event.pb.h"
 #include "sensor/common/utf8.h"
 #include "sensor/decode/decoded_packet.h"
+#include "sensor/export/proto_json.h"
 #include "sensor/flow/community_id.h"
 
 namespace bw::exporter {
@@ -418,6 +419,10 @@ void encode_health(const std::vector<std::pair<std::string, std::uint64_t>>& cou
 }
 
 bool event_to_json_line(const pb::Event& event, std::string& out) {
+  out.clear();
+  if (append_proto_json(event, out)) return true;
+  // Something the direct printer leaves to protobuf (a string that is not UTF-8, a map or a
+  // well-known type after a schema change): protobuf's own printer, slower, same mapping.
   out.clear();
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
