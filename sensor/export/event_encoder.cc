@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl.h>
-#include <google/protobuf/util/json_util.h>
 
 #include <cerrno>
 #include <cstring>
@@ -11,7 +10,7 @@
 #include "beaconwatch/v1/event.pb.h"
 #include "sensor/common/utf8.h"
 #include "sensor/decode/decoded_packet.h"
-#include "sensor/export/proto_json.h"
+#include "sensor/export/json/proto_json.h"
 #include "sensor/flow/community_id.h"
 
 namespace bw::exporter {
@@ -419,15 +418,7 @@ void encode_health(const std::vector<std::pair<std::string, std::uint64_t>>& cou
 }
 
 bool event_to_json_line(const pb::Event& event, std::string& out) {
-  out.clear();
-  if (append_proto_json(event, out)) return true;
-  // Something the direct printer leaves to protobuf (a string that is not UTF-8, a map or a
-  // well-known type after a schema change): protobuf's own printer, slower, same mapping.
-  out.clear();
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.add_whitespace = false;
-  return google::protobuf::util::MessageToJsonString(event, &out, options).ok();
+  return json::message_to_json(event, out);
 }
 
 std::unique_ptr<EventWriter> open_json_lines_writer(const std::string& path, std::string& error) {

@@ -8,13 +8,13 @@
 #include <string>
 
 #include "beaconwatch/v1/event.pb.h"
-#include "sensor/export/proto_json.h"
+#include "sensor/export/json/proto_json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   beaconwatch::v1::Event event;
   if (!event.ParseFromArray(data, static_cast<int>(size))) return 0;
   std::string direct;
-  if (!bw::exporter::append_proto_json(event, direct)) return 0;
+  if (!bw::exporter::json::append_proto_json(event, direct)) return 0;
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   std::string reference;

@@ -1,7 +1,5 @@
 #include "tools/collector/ecs_json.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -10,6 +8,7 @@
 #include "beaconwatch/v1/event.pb.h"
 #include "sensor/common/ascii.h"
 #include "sensor/common/utf8.h"
+#include "sensor/export/json/proto_json.h"
 #include "tools/collector/store_columns.h"
 
 namespace bw::collector {
@@ -361,10 +360,8 @@ std::string format_rfc3339_ns(std::int64_t unix_ns) {
 }
 
 bool event_to_ecs_json(const pb::Event& event, std::string& out) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
   std::string mapping;
-  if (!google::protobuf::util::MessageToJsonString(event, &mapping, options).ok()) return false;
+  if (!exporter::json::message_to_json(event, mapping)) return false;
   JsonTree tree;
   set_envelope(tree, event);
   set_body(tree, event);

@@ -1,7 +1,5 @@
 #include "tools/collector/query.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -11,6 +9,7 @@
 #include "beaconwatch/v1/event.pb.h"
 #include "sensor/common/ascii.h"
 #include "sensor/common/crypto.h"
+#include "sensor/export/json/proto_json.h"
 #include "tools/collector/ecs_json.h"
 
 namespace bw::collector {
@@ -337,8 +336,6 @@ bool query_events(Store& store, const QueryOptions& options, std::vector<Record>
       "FROM events" +
       filter.sql() + " ORDER BY timestamp_ns DESC, sensor_id DESC, sequence DESC" +
       filter.limit(options.limit);
-  google::protobuf::util::JsonPrintOptions json_options;
-  json_options.preserve_proto_field_names = true;
   return store.query(
       sql, filter.params(),
       [&](const SqlRow& row) {
@@ -352,7 +349,7 @@ bool query_events(Store& store, const QueryOptions& options, std::vector<Record>
         record.fields.push_back(text_field("host", "HOST", text_of(row[6])));
         pb::Event event;
         if (event.ParseFromString(text_of(row[7]))) {
-          (void)google::protobuf::util::MessageToJsonString(event, &record.json_line, json_options);
+          (void)exporter::json::message_to_json(event, record.json_line);
         }
         records.push_back(std::move(record));
       },

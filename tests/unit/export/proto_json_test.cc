@@ -1,6 +1,6 @@
 // The direct JSON printer against protobuf's own (the reference): the same bytes for every event
 // shape, every escaped code point and every awkward number.
-#include "sensor/export/proto_json.h"
+#include "sensor/export/json/proto_json.h"
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/json_util.h>
@@ -16,7 +16,7 @@
 #include "beaconwatch/v1/event.pb.h"
 #include "sensor/export/event_encoder.h"
 
-namespace bw::exporter {
+namespace bw::exporter::json {
 namespace {
 
 namespace pb = beaconwatch::v1;
@@ -213,4 +213,4 @@ TEST(ProtoJson, TextThatIsNotUtf8IsLeftToProtobuf) {
 }
 
 }  // namespace
-}  // namespace bw::exporter
+}  // namespace bw::exporter::json

@@ -20,10 +20,14 @@ namespace google::protobuf {
 class Message;
 }
 
-namespace bw::exporter {
+namespace bw::exporter::json {
 
 // Appends `message` as one JSON object to `out`; false (with `out` unspecified) for a message
 // using a map or a well-known type.
 bool append_proto_json(const google::protobuf::Message& message, std::string& out);
 
-}  // namespace bw::exporter
+// Replaces `out` with the JSON of `message`: the direct printer, or protobuf's own for what the
+// direct one leaves to it. False only if protobuf's printer fails too.
+bool message_to_json(const google::protobuf::Message& message, std::string& out);
+
+}  // namespace bw::exporter::json

@@ -1,7 +1,8 @@
-#include "sensor/export/proto_json.h"
+#include "sensor/export/json/proto_json.h"
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
+#include <google/protobuf/util/json_util.h>
 
 #include <array>
 #include <cerrno>
@@ -13,7 +14,7 @@
 #include <cstdlib>
 #include <vector>
 
-namespace bw::exporter {
+namespace bw::exporter::json {
 namespace {
 
 using google::protobuf::Descriptor;
@@ -344,4 +345,13 @@ bool append_proto_json(const Message& message, std::string& out) {
   return append_message(message, out, 0);
 }
 
-}  // namespace bw::exporter
+bool message_to_json(const Message& message, std::string& out) {
+  out.clear();
+  if (append_proto_json(message, out)) return true;
+  out.clear();
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  return google::protobuf::util::MessageToJsonString(message, &out, options).ok();
+}
+
+}  // namespace bw::exporter::json
