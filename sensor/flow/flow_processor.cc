@@ -83,6 +83,15 @@ std::uint32_t FlowProcessor::lookup_or_create(const decode::DecodedPacket& packe
                                               bool& from_client) {
   const std::uint64_t hash = hash_flow_key(key);
   std::uint32_t index = table_.find(key, hash);
+  if (index != kNoIndex && packet.ip_protocol == kTcp &&
+      (packet.tcp_flags & (kSyn | kAck)) == kSyn &&
+      timeout_class_of(table_.at(index)) == TimeoutClass::kTcpClosed) {
+    // A new connection on the 5-tuple of one that has closed: the client reused its port before
+    // the closed-flow timeout. Fed to the old flow, its data would go to a parser already done.
+    ++counters_.tcp_port_reuses;
+    finish_flow(index);
+    index = kNoIndex;
+  }
   if (index == kNoIndex) {
     if (table_.full()) {
       ++table_.counters().flows_evicted_capacity;

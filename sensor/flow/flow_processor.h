@@ -43,6 +43,7 @@ struct FlowConfig {
   X(tcp_retransmitted_segments)  \
   X(tcp_sequence_gaps)           \
   X(tcp_midstream_pickups)       \
+  X(tcp_port_reuses)             \
   X(stream_buffer_exhausted)     \
   X(stream_buffer_overflow)      \
   X(http_session_pool_exhausted) \
