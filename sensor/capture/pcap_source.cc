@@ -44,6 +44,8 @@ PcapFileSource::~PcapFileSource() {
   }
 }
 
+constexpr std::size_t kReadBufferBytes = std::size_t{1} << 20;
+
 std::unique_ptr<PcapFileSource> PcapFileSource::open(const std::string& path, std::string& error) {
   if (path == "-") return open_stream(stdin, path, error);
   FILE* file = std::fopen(path.c_str(), "rb");
@@ -58,6 +60,9 @@ std::unique_ptr<PcapFileSource> PcapFileSource::open_stream(std::FILE* stream,
                                                             const std::string& name,
                                                             std::string& error) {
   char errbuf[PCAP_ERRBUF_SIZE] = {};
+  // libpcap reads each record with fread; through stdio's default 4 KiB buffer that is a read()
+  // system call every few packets. 1 MiB turns a 1 GB replay's 250,000 calls into 1,000.
+  std::setvbuf(stream, nullptr, _IOFBF, kReadBufferBytes);
   // libpcap owns the stream from here on, and closes it in pcap_close (stdin included).
   pcap_t* pcap =
       pcap_fopen_offline_with_tstamp_precision(stream, PCAP_TSTAMP_PRECISION_NANO, errbuf);
