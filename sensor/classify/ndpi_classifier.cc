@@ -1,6 +1,7 @@
 #include "sensor/classify/ndpi_classifier.h"
 
 #include <ndpi/ndpi_api.h>
+#include <netinet/in.h>
 
 #include <cstring>
 
@@ -42,6 +43,7 @@ NdpiClassifier::NdpiClassifier(const ClassifierConfig& config) : config_(config)
   state_size_ = units * unit;
   // Default-initialised (make_unique would zero it): pages are committed as states are used.
   state_storage_.reset(new std::max_align_t[units * config_.max_concurrent_flows]);
+  scratch_state_.reset(new std::max_align_t[units]);
   free_states_.reserve(config_.max_concurrent_flows);
   for (std::uint32_t i = config_.max_concurrent_flows; i > 0; --i) {
     free_states_.push_back(
@@ -50,6 +52,52 @@ NdpiClassifier::NdpiClassifier(const ClassifierConfig& config) : config_(config)
 }
 
 NdpiClassifier::~NdpiClassifier() = default;
+
+void NdpiClassifier::name_from_handshake(FlowClassification& flow, Handshake handshake,
+                                         std::string_view server_name, const IpAddress& client,
+                                         const IpAddress& server) {
+  if (flow.state != nullptr) release(flow);
+  flow.finished = true;
+  if (!module_) return;
+  ++counters_.flows_named_from_handshake;
+  const std::uint16_t master =
+      handshake == Handshake::kTls ? NDPI_PROTOCOL_TLS : NDPI_PROTOCOL_QUIC;
+  flow.master_protocol = 0;
+  flow.app_protocol = master;
+  // As nDPI's dissectors match a server name: a leading "*." is matched from its dot.
+  if (server_name.size() > 2 && server_name[0] == '*' && server_name[1] == '.') {
+    server_name.remove_prefix(1);
+  }
+  if (!server_name.empty() && server_name.size() < 256) {
+    char name[256];
+    std::memcpy(name, server_name.data(), server_name.size());
+    name[server_name.size()] = '\0';
+    auto* scratch = reinterpret_cast<ndpi_flow_struct*>(scratch_state_.get());
+    std::memset(scratch, 0, state_size_);
+    ndpi_protocol_match_result match{};
+    const std::uint16_t service =
+        ndpi_match_host_subprotocol(as_module(module_.get()), scratch, name,
+                                    static_cast<u_int>(server_name.size()), &match, master);
+    ndpi_free_flow_data(scratch);
+    if (service != NDPI_PROTOCOL_UNKNOWN) {
+      flow.master_protocol = master;
+      flow.app_protocol = service;
+      return;
+    }
+  }
+  // No service by name: nDPI's guess from the addresses (IPv4 only in 4.2), sender first.
+  for (const IpAddress* address : {&client, &server}) {
+    if (address->family != 4) continue;
+    in_addr in{};
+    std::memcpy(&in.s_addr, address->bytes.data(), 4);
+    const std::uint16_t owner = ndpi_network_ptree_match(as_module(module_.get()), &in);
+    if (owner != NDPI_PROTOCOL_UNKNOWN) {
+      flow.master_protocol = master;
+      flow.app_protocol = owner;
+      return;
+    }
+  }
+}
 
 void NdpiClassifier::inspect(FlowClassification& flow, ByteSpan ip_datagram, TimestampNs ts) {
   if (flow.finished || !module_) return;

@@ -5,23 +5,28 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "sensor/common/bytes.h"
 #include "sensor/common/counters.h"
 #include "sensor/common/fixed_string.h"
+#include "sensor/common/ip_address.h"
 #include "sensor/common/time.h"
 
 namespace bw::classify {
 
-// flows_released_unneeded: nDPI had not answered yet, but the flow can produce no more events
-// (no extractor claims it, or its handshake is already out), so nothing would carry the answer.
+// flows_named_from_handshake: a TLS or QUIC flow named from the server name our own parser read
+// (see name_from_handshake). flows_released_unneeded: nDPI had not answered yet, but the flow can
+// produce no more events (no extractor claims it, or its handshake is already out), so nothing
+// would carry the answer.
 #define BW_CLASSIFY_COUNTERS(X) \
   X(flows_classified)           \
   X(flows_detected)             \
   X(flows_given_up)             \
   X(flows_guessed)              \
   X(flows_released_unneeded)    \
+  X(flows_named_from_handshake) \
   X(state_pool_exhausted)       \
   X(packets_inspected)          \
   X(datagram_too_large)
@@ -66,6 +71,17 @@ class NdpiClassifier {
   // an answer, and feed it no more packets. Undecided flows of unknown protocols would otherwise
   // hold a state for their whole life and run the pool dry on a busy link.
   void release_unneeded(FlowClassification& flow);
+
+  enum class Handshake : std::uint8_t { kTls, kQuic };
+  // Our own parser has the flow's ClientHello: name the flow as nDPI names it from that hello,
+  // through nDPI's host and address tables, without nDPI parsing the handshake again (its TLS
+  // dissector formats its own JA3 string; for QUIC it decrypts the Initial a second time). The
+  // name is the service matched by `server_name` (SNI), else the service owning an address of
+  // the flow, else the bare protocol: "TLS.YouTube", "QUIC.Azure", "TLS". The flow must not
+  // have been fed its handshake; its state, if any, is freed.
+  void name_from_handshake(FlowClassification& flow, Handshake handshake,
+                           std::string_view server_name, const IpAddress& client,
+                           const IpAddress& server);
   // Protocol name such as "TLS.Google"; empty while nothing is known.
   void name(const FlowClassification& flow, FixedString<48>& out) const;
 
@@ -84,6 +100,8 @@ class NdpiClassifier {
   std::unique_ptr<std::max_align_t[]> state_storage_;
   std::vector<FlowClassification::State*> free_states_;
   std::size_t state_size_ = 0;
+  // nDPI's host matcher takes a flow; a scratch one keeps matching from touching real flows.
+  std::unique_ptr<std::max_align_t[]> scratch_state_;
   ClassifyCounters counters_;
 };
 

@@ -117,6 +117,35 @@ TimeoutClass FlowProcessor::timeout_class_of(const Flow& flow) const {
   return closed ? TimeoutClass::kTcpClosed : TimeoutClass::kTcpOpen;
 }
 
+bool FlowProcessor::handshake_named_by_us(const Flow& flow, int direction,
+                                          const decode::DecodedPacket& packet) const {
+  if (flow.app != AppKind::kUndecided || direction != kClientToServer) return false;
+  const ByteSpan payload = packet.payload();
+  if (payload.empty()) return false;
+  // The same tests, in the same order, that then decide the flow's parser (decide_tcp_app and
+  // on_udp), on the first client payload.
+  if (packet.ip_protocol == kTcp) {
+    return !is_dns_port(flow.server_port) && extract::tls::looks_like_tls_handshake(payload);
+  }
+  if (packet.ip_protocol != kUdp || is_dns_port(flow.server_port) ||
+      is_dns_port(flow.client_port) || flow.server_port == kSsdpPort ||
+      flow.client_port == kSsdpPort || !extract::quic::looks_like_quic_initial(payload)) {
+    return false;
+  }
+  // nDPI 4.2 names QUIC version 1 and some drafts; a version it does not know stays unnamed, so
+  // only version 1 is named here and the rest still goes to nDPI.
+  return payload.size() >= 5 && payload[1] == 0 && payload[2] == 0 && payload[3] == 0 &&
+         payload[4] == 1;
+}
+
+void FlowProcessor::name_handshake(Flow& flow, classify::NdpiClassifier::Handshake handshake,
+                                   const extract::TlsClientHello& hello) {
+  if (!flow.handshake_naming) return;
+  flow.handshake_naming = false;
+  classifier_.name_from_handshake(flow.classification, handshake, hello.sni.view(), flow.client_ip,
+                                  flow.server_ip);
+}
+
 void FlowProcessor::on_packet(const PacketContext& context, const decode::DecodedPacket& packet) {
   context_ = context;
   next_sub_ = 0;
@@ -134,8 +163,13 @@ void FlowProcessor::on_packet(const PacketContext& context, const decode::Decode
     flow.bytes[direction] += packet.datagram.size();
     ++counters_.packets;
     counters_.bytes += packet.datagram.size();
-    if (!flow.classification.finished) {
-      classifier_.inspect(flow.classification, packet.datagram, context.ts);
+    if (!flow.classification.finished && !flow.handshake_naming) {
+      if (handshake_named_by_us(flow, direction, packet)) {
+        // Named from our own parse of the ClientHello (name_handshake): nDPI is not fed it.
+        flow.handshake_naming = true;
+      } else {
+        classifier_.inspect(flow.classification, packet.datagram, context.ts);
+      }
     }
   }
   if (packet.ip_protocol == kTcp) {
@@ -328,6 +362,8 @@ std::size_t FlowProcessor::parse_stream(std::uint32_t index, int direction, Byte
         if (status == extract::tls::TlsStatus::kNeedMore) return 0;
         session.client_done = true;
         session.record.has_client_hello = status == extract::tls::TlsStatus::kComplete;
+        name_handshake(flow, classify::NdpiClassifier::Handshake::kTls,
+                       session.record.client_hello);
         if (!session.record.has_client_hello) ++counters_.tls_client_hello_unparsable;
       } else {
         if (session.server_done) return data.size();
@@ -439,6 +475,8 @@ void FlowProcessor::on_udp(std::uint32_t index, int direction,
     const extract::quic::QuicStatus status =
         session.assembler.on_client_datagram(payload, session.initial, quic_counters_);
     if (status == extract::quic::QuicStatus::kComplete) {
+      name_handshake(flow, classify::NdpiClassifier::Handshake::kQuic,
+                     session.initial.client_hello);
       exporter::EventRecord& event = begin_event(flow);
       event.body = session.initial;
       commit_event(&FlowCounters::events_quic);

@@ -112,6 +112,11 @@ class FlowProcessor final : private extract::http::HttpTransactionSink,
     extract::QuicInitial initial;
   };
 
+  // The packet is the first client payload of a TLS or QUIC (v1) flow: our parser will name it.
+  bool handshake_named_by_us(const Flow& flow, int direction,
+                             const decode::DecodedPacket& packet) const;
+  void name_handshake(Flow& flow, classify::NdpiClassifier::Handshake handshake,
+                      const extract::TlsClientHello& hello);
   std::uint32_t lookup_or_create(const decode::DecodedPacket& packet, const FlowKey& key,
                                  bool src_is_a, bool& from_client);
   void orient_new_flow(Flow& flow, const decode::DecodedPacket& packet);

@@ -63,6 +63,7 @@ struct Flow {
   bool rst_seen = false;
 
   classify::FlowClassification classification;
+  bool handshake_naming = false;  // nDPI skipped: named when our parser has the ClientHello
   AppKind app = AppKind::kUndecided;
   std::uint32_t app_slot = kNoIndex;                      // index into the pool for `app`
   std::uint32_t stream_buffer[2] = {kNoIndex, kNoIndex};  // pending bytes per direction

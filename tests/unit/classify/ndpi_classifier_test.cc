@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace bw::classify {
@@ -131,6 +133,60 @@ TEST(NdpiClassifier, ReleaseUnneededFreesTheStateWithoutAnAnswer) {
   EXPECT_TRUE(never_fed.finished);
   EXPECT_EQ(counters.flows_released_unneeded, 1u);
   classifier.finish(second);
+}
+
+IpAddress v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
+  const std::uint8_t bytes[4] = {a, b, c, d};
+  return IpAddress::v4(bytes);
+}
+
+std::string handshake_name(NdpiClassifier& classifier, NdpiClassifier::Handshake handshake,
+                           std::string_view server_name, const IpAddress& server) {
+  FlowClassification flow;
+  classifier.name_from_handshake(flow, handshake, server_name, v4(10, 0, 0, 2), server);
+  EXPECT_TRUE(flow.finished);
+  EXPECT_EQ(flow.state, nullptr);
+  FixedString<48> name;
+  classifier.name(flow, name);
+  return std::string(name.view());
+}
+
+TEST(NdpiClassifier, NamesAHandshakeFromItsServerNameThenItsAddressesThenTheProtocol) {
+  NdpiClassifier classifier(ClassifierConfig{.max_packets_per_flow = 8, .max_concurrent_flows = 4});
+  using Handshake = NdpiClassifier::Handshake;
+  const IpAddress documentation = v4(192, 0, 2, 1);  // no service owns it
+  const IpAddress azure = v4(104, 215, 175, 37);     // in nDPI's Azure ranges
+  EXPECT_EQ(handshake_name(classifier, Handshake::kTls, "www.youtube.com", documentation),
+            "TLS.YouTube");
+  EXPECT_EQ(handshake_name(classifier, Handshake::kQuic, "www.google.com", documentation),
+            "QUIC.Google");
+  EXPECT_EQ(handshake_name(classifier, Handshake::kTls, "*.youtube.com", documentation),
+            "TLS.YouTube");
+  // The server name wins over the address; without a known name, the address's owner.
+  EXPECT_EQ(handshake_name(classifier, Handshake::kTls, "www.youtube.com", azure), "TLS.YouTube");
+  EXPECT_EQ(handshake_name(classifier, Handshake::kTls, "px.mail-metrics.example", azure),
+            "TLS.Azure");
+  EXPECT_EQ(handshake_name(classifier, Handshake::kQuic, "", azure), "QUIC.Azure");
+  EXPECT_EQ(handshake_name(classifier, Handshake::kTls, "px.mail-metrics.example", documentation),
+            "TLS");
+  EXPECT_EQ(handshake_name(classifier, Handshake::kQuic, "", documentation), "QUIC");
+  EXPECT_EQ(classifier.counters().flows_named_from_handshake, 8u);
+}
+
+TEST(NdpiClassifier, NamingAHandshakeFreesAStateTheFlowHeld) {
+  NdpiClassifier classifier(ClassifierConfig{.max_packets_per_flow = 8, .max_concurrent_flows = 1});
+  const std::vector<std::uint8_t> opaque(40, 0x45);
+  FlowClassification flow;
+  classifier.inspect(flow, opaque, 1);  // the handshake's TCP SYN, say
+  ASSERT_NE(flow.state, nullptr);
+  classifier.name_from_handshake(flow, NdpiClassifier::Handshake::kTls, "www.youtube.com",
+                                 v4(10, 0, 0, 2), v4(192, 0, 2, 1));
+  EXPECT_EQ(flow.state, nullptr);
+  FlowClassification next;  // the pool's only state is free again
+  classifier.inspect(next, opaque, 2);
+  EXPECT_NE(next.state, nullptr);
+  EXPECT_EQ(classifier.counters().state_pool_exhausted, 0u);
+  classifier.finish(next);
 }
 
 }  // namespace

@@ -3,18 +3,25 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "sensor/flow/flow_processor.h"
 #include "tests/support/ipv4_datagram.h"
+#include "tools/generator/rng.h"
+#include "tools/generator/tls_content.h"
 
 namespace bw::flow {
 namespace {
 
 class CountingSink final : public EventSink {
  public:
-  void on_event(const exporter::EventRecord&) override { ++events; }
+  void on_event(const exporter::EventRecord& event) override {
+    ++events;
+    last_app_protocol = std::string(event.app_protocol.view());
+  }
   int events = 0;
+  std::string last_app_protocol;
 };
 
 // Bytes no nDPI dissector and no extractor of ours recognises.
@@ -88,6 +95,35 @@ TEST(ClassificationLifetime, ReleasedStatesServeLaterFlows) {
   EXPECT_EQ(processor.active_flows(), 20u);
   EXPECT_EQ(processor.classify_counters().state_pool_exhausted, 0u);
   EXPECT_EQ(processor.classify_counters().flows_released_unneeded, 20u);
+}
+
+TEST(ClassificationLifetime, TlsFlowIsNamedFromOurParseWithoutFeedingNdpiTheHello) {
+  CountingSink sink;
+  FlowProcessor processor(config(), sink);
+  gen::Rng rng(7);
+  gen::ClientHelloSpec spec;
+  spec.sni = "www.youtube.com";
+  spec.alpn = {"h2"};
+  const gen::ClientHello hello = gen::build_client_hello(spec, rng);
+  gen::Bytes records;
+  gen::append_records(records, gen::kTlsHandshake, hello.record_version, hello.message);
+
+  std::uint64_t seq = 0;
+  auto send = [&](const testing::Ipv4Datagram& d) {
+    processor.on_packet({++seq, static_cast<TimestampNs>(seq) * 1'000'000, 0}, d.packet);
+  };
+  send(testing::Ipv4Datagram(6, 40000, 443, 1000, 0x02, {}));
+  send(testing::Ipv4Datagram(6, 443, 40000, 5000, 0x12, {}, true));
+  send(testing::Ipv4Datagram(6, 40000, 443, 1001, 0x10, {}));
+  send(testing::Ipv4Datagram(6, 40000, 443, 1001, 0x18, records));
+  const auto& counters = processor.classify_counters();
+  EXPECT_EQ(counters.packets_inspected, 3u);  // the TCP handshake only
+  EXPECT_EQ(counters.flows_named_from_handshake, 1u);
+  EXPECT_EQ(processor.tls_counters().client_hellos, 1u);
+  // The name reaches the event: the flow ends without a ServerHello and emits its hello.
+  processor.finish_all({++seq, static_cast<TimestampNs>(seq) * 1'000'000, 0});
+  ASSERT_EQ(sink.events, 1);
+  EXPECT_EQ(sink.last_app_protocol, "TLS.YouTube");
 }
 
 }  // namespace
