@@ -482,7 +482,8 @@ class CaptureLoop {
   }
 
   void dispatch(const decode::DecodedPacket& packet, TimestampNs ts, std::uint16_t source_index) {
-    const std::size_t lane_index = decode::symmetric_flow_hash(packet) % lanes_.size();
+    const std::size_t lane_index =
+        lanes_.size() == 1 ? 0 : decode::symmetric_flow_hash(packet) % lanes_.size();
     WorkerLane& lane = *lanes_[lane_index];
     Stage& stage = stages_[lane_index];
     if (stage.count == stage.items.size()) flush();
