@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "sensor/extract/quic/quic_packet.h"
+
 namespace bw::flow {
 namespace {
 
@@ -16,6 +18,20 @@ constexpr int kClientToServer = 0;
 constexpr int kServerToClient = 1;
 constexpr std::uint64_t kUdpDecisionDatagrams = 4;
 constexpr std::uint16_t kSsdpPort = 1900;
+
+// Nonzero hash of a QUIC client's source connection ID, or 0 when `payload` is not a client
+// Initial whose long header parses.
+std::uint32_t quic_client_id(ByteSpan payload) {
+  if (!extract::quic::looks_like_quic_initial(payload)) return 0;
+  extract::quic::LongHeader header;
+  if (extract::quic::parse_long_header(payload, header) != extract::quic::HeaderResult::kOk) {
+    return 0;
+  }
+  std::uint32_t hash = 2166136261u ^ static_cast<std::uint32_t>(header.scid.size());
+  for (const std::uint8_t byte : header.scid)
+    hash = (hash ^ byte) * 16777619u;
+  return hash | 1u;
+}
 
 bool is_dns_port(std::uint16_t port) {
   return port == 53 || port == 5353 || port == 5355;
@@ -91,6 +107,18 @@ std::uint32_t FlowProcessor::lookup_or_create(const decode::DecodedPacket& packe
     ++counters_.tcp_port_reuses;
     finish_flow(index);
     index = kNoIndex;
+  } else if (index != kNoIndex && packet.ip_protocol == kUdp &&
+             table_.at(index).quic_client_id != 0 &&
+             packet.src_port == table_.at(index).client_port &&
+             packet.src_ip == table_.at(index).client_ip) {
+    // The same for QUIC: a client Initial from another connection (its own connection ID) on the
+    // 5-tuple of one whose Initial was already reported.
+    const std::uint32_t client_id = quic_client_id(packet.payload());
+    if (client_id != 0 && client_id != table_.at(index).quic_client_id) {
+      ++counters_.udp_port_reuses;
+      finish_flow(index);
+      index = kNoIndex;
+    }
   }
   if (index == kNoIndex) {
     if (table_.full()) {
@@ -477,6 +505,7 @@ void FlowProcessor::on_udp(std::uint32_t index, int direction,
     if (status == extract::quic::QuicStatus::kComplete) {
       name_handshake(flow, classify::NdpiClassifier::Handshake::kQuic,
                      session.initial.client_hello);
+      flow.quic_client_id = quic_client_id(payload);
       exporter::EventRecord& event = begin_event(flow);
       event.body = session.initial;
       commit_event(&FlowCounters::events_quic);

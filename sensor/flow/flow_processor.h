@@ -44,6 +44,7 @@ struct FlowConfig {
   X(tcp_sequence_gaps)           \
   X(tcp_midstream_pickups)       \
   X(tcp_port_reuses)             \
+  X(udp_port_reuses)             \
   X(stream_buffer_exhausted)     \
   X(stream_buffer_overflow)      \
   X(http_session_pool_exhausted) \

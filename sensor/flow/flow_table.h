@@ -61,9 +61,12 @@ struct Flow {
 
   TcpDirection tcp[2];
   bool rst_seen = false;
+  bool handshake_naming = false;  // nDPI skipped: named when our parser has the ClientHello
+  // QUIC: a hash of the client's source connection ID once the connection's Initial is reported
+  // (0 before). A client Initial with another one on the same 5-tuple is a new connection.
+  std::uint32_t quic_client_id = 0;
 
   classify::FlowClassification classification;
-  bool handshake_naming = false;  // nDPI skipped: named when our parser has the ClientHello
   AppKind app = AppKind::kUndecided;
   std::uint32_t app_slot = kNoIndex;                      // index into the pool for `app`
   std::uint32_t stream_buffer[2] = {kNoIndex, kNoIndex};  // pending bytes per direction

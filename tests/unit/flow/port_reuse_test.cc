@@ -7,6 +7,9 @@
 
 #include "sensor/flow/flow_processor.h"
 #include "tests/support/ipv4_datagram.h"
+#include "tools/generator/quic_content.h"
+#include "tools/generator/rng.h"
+#include "tools/generator/tls_content.h"
 
 namespace bw::flow {
 namespace {
@@ -75,6 +78,51 @@ TEST(PortReuse, SynRetransmittedOnAnOpenConnectionKeepsTheFlow) {
   }
   EXPECT_EQ(processor.counters().tcp_port_reuses, 0u);
   EXPECT_EQ(processor.table_counters().flows_created, 1u);
+}
+
+// One QUIC v1 client Initial (a whole ClientHello for `sni`, padded to 1200 bytes) from
+// 10.1.0.2:50000 to 192.0.2.9:443 with the given connection IDs.
+Ipv4Datagram quic_initial(std::uint8_t dcid_seed, std::uint8_t scid_seed, const std::string& sni) {
+  gen::Rng rng(dcid_seed);
+  gen::ClientHelloSpec spec;
+  spec.sni = sni;
+  spec.alpn = {"h3"};
+  spec.quic = true;
+  spec.post_quantum = false;  // keeps the hello inside one Initial
+  const gen::ClientHello hello = gen::build_client_hello(spec, rng);
+  const std::vector<std::uint8_t> dcid(8, dcid_seed);
+  const std::vector<std::uint8_t> scid(8, scid_seed);
+  gen::Bytes frames;
+  gen::append_crypto_frame(frames, 0, hello.message);
+  frames.resize(1100, 0);  // PADDING
+  gen::QuicKeys keys;
+  EXPECT_TRUE(gen::derive_initial_keys(gen::kQuicVersion1, dcid, false, keys));
+  gen::LongHeader header;
+  header.dcid = dcid;
+  header.scid = scid;
+  gen::Bytes datagram;
+  EXPECT_TRUE(gen::append_protected_long_packet(datagram, header, frames, keys));
+  return Ipv4Datagram(17, 50000, 443, 0, 0, datagram);
+}
+
+TEST(PortReuse, QuicInitialOfAnotherConnectionOnTheTupleStartsANewFlow) {
+  CountingSink sink;
+  FlowConfig config;
+  config.max_flows = 64;
+  FlowProcessor processor(config, sink);
+  std::uint64_t seq = 0;
+  auto send = [&](const Ipv4Datagram& d) {
+    processor.on_packet({++seq, static_cast<TimestampNs>(seq) * 1'000'000, 0}, d.packet);
+  };
+  send(quic_initial(1, 11, "px.mail-metrics.example"));
+  EXPECT_EQ(sink.events, 1);
+  send(quic_initial(1, 11, "px.mail-metrics.example"));  // the same connection again
+  EXPECT_EQ(processor.counters().udp_port_reuses, 0u);
+  EXPECT_EQ(sink.events, 1);
+  send(quic_initial(2, 22, "px.mail-metrics.example"));  // a new connection, same port
+  EXPECT_EQ(processor.counters().udp_port_reuses, 1u);
+  EXPECT_EQ(sink.events, 2);
+  EXPECT_EQ(processor.table_counters().flows_created, 2u);
 }
 
 }  // namespace
