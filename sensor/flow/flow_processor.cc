@@ -19,18 +19,18 @@ constexpr int kServerToClient = 1;
 constexpr std::uint64_t kUdpDecisionDatagrams = 4;
 constexpr std::uint16_t kSsdpPort = 1900;
 
-// Nonzero hash of a QUIC client's source connection ID, or 0 when `payload` is not a client
-// Initial whose long header parses.
-std::uint32_t quic_client_id(ByteSpan payload) {
-  if (!extract::quic::looks_like_quic_initial(payload)) return 0;
-  extract::quic::LongHeader header;
-  if (extract::quic::parse_long_header(payload, header) != extract::quic::HeaderResult::kOk) {
-    return 0;
-  }
-  std::uint32_t hash = 2166136261u ^ static_cast<std::uint32_t>(header.scid.size());
-  for (const std::uint8_t byte : header.scid)
+// Nonzero hash of a connection ID.
+std::uint32_t connection_id_hash(ByteSpan id) {
+  std::uint32_t hash = 2166136261u ^ static_cast<std::uint32_t>(id.size());
+  for (const std::uint8_t byte : id)
     hash = (hash ^ byte) * 16777619u;
   return hash | 1u;
+}
+
+// The long header at the start of a datagram, when there is one that parses.
+bool quic_long_header(ByteSpan payload, extract::quic::LongHeader& header) {
+  return !payload.empty() && (payload[0] & 0x80) != 0 &&
+         extract::quic::parse_long_header(payload, header) == extract::quic::HeaderResult::kOk;
 }
 
 bool is_dns_port(std::uint16_t port) {
@@ -108,16 +108,21 @@ std::uint32_t FlowProcessor::lookup_or_create(const decode::DecodedPacket& packe
     finish_flow(index);
     index = kNoIndex;
   } else if (index != kNoIndex && packet.ip_protocol == kUdp &&
-             table_.at(index).quic_client_id != 0 &&
+             table_.at(index).quic_original_dcid != 0 &&
              packet.src_port == table_.at(index).client_port &&
              packet.src_ip == table_.at(index).client_ip) {
-    // The same for QUIC: a client Initial from another connection (its own connection ID) on the
-    // 5-tuple of one whose Initial was already reported.
-    const std::uint32_t client_id = quic_client_id(packet.payload());
-    if (client_id != 0 && client_id != table_.at(index).quic_client_id) {
-      ++counters_.udp_port_reuses;
-      finish_flow(index);
-      index = kNoIndex;
+    // The same for QUIC: a client Initial to a connection ID this connection never used, on the
+    // tuple of one whose Initial was already reported, is another connection.
+    const Flow& flow = table_.at(index);
+    extract::quic::LongHeader header;
+    if (extract::quic::looks_like_quic_initial(packet.payload()) &&
+        quic_long_header(packet.payload(), header)) {
+      const std::uint32_t dcid = connection_id_hash(header.dcid);
+      if (dcid != flow.quic_original_dcid && dcid != flow.quic_server_cid) {
+        ++counters_.udp_port_reuses;
+        finish_flow(index);
+        index = kNoIndex;
+      }
     }
   }
   if (index == kNoIndex) {
@@ -498,6 +503,10 @@ void FlowProcessor::on_udp(std::uint32_t index, int direction,
     }
     parser.finish(*this, http_counters_);
     http_sessions_.release(slot);
+  } else if (direction == kServerToClient && flow.quic_original_dcid != 0 &&
+             flow.quic_server_cid == 0) {
+    extract::quic::LongHeader header;
+    if (quic_long_header(payload, header)) flow.quic_server_cid = connection_id_hash(header.scid);
   } else if (flow.app == AppKind::kQuic && direction == kClientToServer) {
     QuicSession& session = quic_sessions_[flow.app_slot];
     const extract::quic::QuicStatus status =
@@ -505,7 +514,9 @@ void FlowProcessor::on_udp(std::uint32_t index, int direction,
     if (status == extract::quic::QuicStatus::kComplete) {
       name_handshake(flow, classify::NdpiClassifier::Handshake::kQuic,
                      session.initial.client_hello);
-      flow.quic_client_id = quic_client_id(payload);
+      extract::quic::LongHeader header;
+      if (quic_long_header(payload, header))
+        flow.quic_original_dcid = connection_id_hash(header.dcid);
       exporter::EventRecord& event = begin_event(flow);
       event.body = session.initial;
       commit_event(&FlowCounters::events_quic);

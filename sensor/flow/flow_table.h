@@ -62,9 +62,11 @@ struct Flow {
   TcpDirection tcp[2];
   bool rst_seen = false;
   bool handshake_naming = false;  // nDPI skipped: named when our parser has the ClientHello
-  // QUIC: a hash of the client's source connection ID once the connection's Initial is reported
-  // (0 before). A client Initial with another one on the same 5-tuple is a new connection.
-  std::uint32_t quic_client_id = 0;
+  // QUIC, once the connection's Initial is reported (0 before): hashes of the connection IDs a
+  // client Initial of this connection may carry as destination, the one it started with and the
+  // one the server chose. A client Initial to another one is a new connection on the same tuple.
+  std::uint32_t quic_original_dcid = 0;
+  std::uint32_t quic_server_cid = 0;
 
   classify::FlowClassification classification;
   AppKind app = AppKind::kUndecided;

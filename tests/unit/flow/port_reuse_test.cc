@@ -82,7 +82,8 @@ TEST(PortReuse, SynRetransmittedOnAnOpenConnectionKeepsTheFlow) {
 
 // One QUIC v1 client Initial (a whole ClientHello for `sni`, padded to 1200 bytes) from
 // 10.1.0.2:50000 to 192.0.2.9:443 with the given connection IDs.
-Ipv4Datagram quic_initial(std::uint8_t dcid_seed, std::uint8_t scid_seed, const std::string& sni) {
+Ipv4Datagram quic_initial(std::uint8_t dcid_seed, std::uint8_t scid_seed, const std::string& sni,
+                          bool from_server = false) {
   gen::Rng rng(dcid_seed);
   gen::ClientHelloSpec spec;
   spec.sni = sni;
@@ -102,7 +103,8 @@ Ipv4Datagram quic_initial(std::uint8_t dcid_seed, std::uint8_t scid_seed, const 
   header.scid = scid;
   gen::Bytes datagram;
   EXPECT_TRUE(gen::append_protected_long_packet(datagram, header, frames, keys));
-  return Ipv4Datagram(17, 50000, 443, 0, 0, datagram);
+  return from_server ? Ipv4Datagram(17, 443, 50000, 0, 0, datagram, true)
+                     : Ipv4Datagram(17, 50000, 443, 0, 0, datagram);
 }
 
 TEST(PortReuse, QuicInitialOfAnotherConnectionOnTheTupleStartsANewFlow) {
@@ -117,6 +119,9 @@ TEST(PortReuse, QuicInitialOfAnotherConnectionOnTheTupleStartsANewFlow) {
   send(quic_initial(1, 11, "px.mail-metrics.example"));
   EXPECT_EQ(sink.events, 1);
   send(quic_initial(1, 11, "px.mail-metrics.example"));  // the same connection again
+  // The server answers from connection ID 33...; the client's next Initials go to it.
+  send(quic_initial(11, 33, "px.mail-metrics.example", true));
+  send(quic_initial(33, 11, "px.mail-metrics.example"));
   EXPECT_EQ(processor.counters().udp_port_reuses, 0u);
   EXPECT_EQ(sink.events, 1);
   send(quic_initial(2, 22, "px.mail-metrics.example"));  // a new connection, same port
