@@ -210,7 +210,7 @@ CollectorClient::AttemptEnd CollectorClient::attempt_stream() {
   hello.set_oldest_spooled_sequence(spool_.oldest_pending_sequence());
   if (attempt.stream->Write(hello_request) && await_welcome(attempt)) stream_batches(attempt);
 
-  bool ended;
+  bool ended = false;
   {
     std::unique_lock<std::mutex> lock(mutex_);
     const bool closing = stopping_ && attempt.welcomed && !attempt.ended && !attempt.local_end;
@@ -424,7 +424,7 @@ CollectorClient::BatchFill CollectorClient::fill_batch(Attempt& attempt, std::si
 
 // Resending such an event could only fail again and block everything behind it.
 void CollectorClient::skip_event(Attempt& attempt, const SpooledEvent& event, bool oversized) {
-  bool first;
+  bool first = false;
   {
     const std::lock_guard<std::mutex> lock(mutex_);
     std::uint64_t& counter =

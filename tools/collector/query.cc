@@ -509,13 +509,14 @@ bool parse_rfc3339(std::string_view text, std::int64_t& unix_ns) {
         offset_m > 59) {
       return false;
     }
-    offset_s = (rest[0] == '+' ? 1 : -1) * (offset_h * 3600 + offset_m * 60);
+    offset_s =
+        (rest[0] == '+' ? 1 : -1) * (std::int64_t{offset_h} * 3600 + std::int64_t{offset_m} * 60);
   } else {
     return false;
   }
   const std::int64_t days_since_epoch = sys_days(date).time_since_epoch().count();
-  const std::int64_t seconds =
-      days_since_epoch * 86400 + hour * 3600 + minute * 60 + second - offset_s;
+  const std::int64_t seconds = days_since_epoch * 86400 + std::int64_t{hour} * 3600 +
+                               std::int64_t{minute} * 60 + second - offset_s;
   unix_ns = seconds * kNsPerSecond + fraction;
   return true;
 }
