@@ -15,7 +15,16 @@ namespace bw::testing {
 // or 192.0.2.9:sport -> 10.1.0.2:dport when `from_server`.
 struct Ipv4Datagram {
   std::vector<std::uint8_t> bytes;
-  decode::DecodedPacket packet;
+  decode::DecodedPacket packet;  // `datagram` views `bytes`: copies must point at their own
+
+  Ipv4Datagram(const Ipv4Datagram& other) : bytes(other.bytes), packet(other.packet) { rebind(); }
+  Ipv4Datagram& operator=(const Ipv4Datagram& other) {
+    bytes = other.bytes;
+    packet = other.packet;
+    rebind();
+    return *this;
+  }
+  void rebind() { packet.datagram = ByteSpan(bytes.data(), bytes.size()); }
 
   Ipv4Datagram(std::uint8_t protocol, std::uint16_t sport, std::uint16_t dport,
                std::uint32_t tcp_seq, std::uint8_t tcp_flags,
