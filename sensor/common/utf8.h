@@ -6,12 +6,16 @@
 
 namespace bw {
 
-// Length of the well-formed UTF-8 sequence starting at text[i] (1 for ASCII), or 0 when the bytes
-// there are not one (stray continuation byte, overlong form, surrogate, beyond U+10FFFF, cut off).
-inline std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
+// Length of the well-formed UTF-8 sequence starting at text[i] (1 for ASCII), with its code point
+// in `code_point`; 0 when the bytes there are not one (stray continuation byte, overlong form,
+// surrogate, beyond U+10FFFF, cut off).
+inline std::size_t utf8_decode(std::string_view text, std::size_t i, std::uint32_t& code_point) {
   const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
   const unsigned char lead = byte(i);
-  if (lead < 0x80) return 1;
+  if (lead < 0x80) {
+    code_point = lead;
+    return 1;
+  }
   std::size_t length = 0;
   std::uint32_t min = 0;
   if ((lead & 0xe0) == 0xc0) {
@@ -30,7 +34,15 @@ inline std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
     code = (code << 6) | (byte(i + k) & 0x3fu);
   }
   const bool surrogate = code >= 0xd800 && code <= 0xdfff;
-  return (code < min || code > 0x10ffff || surrogate) ? 0 : length;
+  if (code < min || code > 0x10ffff || surrogate) return 0;
+  code_point = code;
+  return length;
+}
+
+// utf8_decode without the code point.
+inline std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
+  std::uint32_t code_point = 0;
+  return utf8_decode(text, i, code_point);
 }
 
 }  // namespace bw

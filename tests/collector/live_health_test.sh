@@ -3,33 +3,23 @@
 # and the stream state, and the collector keeps the latest ones as the sensor's state. Needs root,
 # ip and tcpreplay for a veth pair in a network namespace of its own; skipped otherwise.
 source "$(dirname "$0")/lib.sh"
-if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null || ! command -v tcpreplay >/dev/null; then
-  echo "skipped: needs root, iproute2 and tcpreplay"
-  exit 77
-fi
-ns=bwhl$$
-near=bwhn$$
-far=bwhf$$
+source "$(dirname "$0")/../support/veth.sh"
+veth_require
 cleanup_veth() {
-  ip link del "$near" 2>/dev/null
-  ip netns del "$ns" 2>/dev/null
+  veth_down
   cleanup_collector_test
 }
 trap cleanup_veth EXIT
-ip netns add "$ns" || { echo "skipped: cannot create a network namespace here"; exit 77; }
-ip link add "$near" type veth peer name "$far" || { echo "skipped: no veth support"; exit 77; }
-ip link set "$far" netns "$ns"
-ip link set "$near" up
-ip -n "$ns" link set "$far" up
+veth_up bwhl
 
 "$bin/bw-gen" --profile protocols --seed 5 --out "$work/in.pcap" >/dev/null
 start_collector
 write_sensor_config "$work/sensor.json"
-"$bin/bw-sensor" --config "$work/sensor.json" --interface "$near" --promisc --no-detect \
+"$bin/bw-sensor" --config "$work/sensor.json" --interface "$veth_near" --promisc --no-detect \
   --health-interval 1 --json "$work/live.jsonl" 2>"$work/live.err" &
 sensor=$!
 sleep 1
-ip netns exec "$ns" tcpreplay -q -i "$far" --pps 2000 "$work/in.pcap" >"$work/tcpreplay.log" 2>&1
+ip netns exec "$veth_ns" tcpreplay -q -i "$veth_far" --pps 2000 "$work/in.pcap" >"$work/tcpreplay.log" 2>&1
 sleep 2.5
 kill -INT "$sensor"
 wait "$sensor"

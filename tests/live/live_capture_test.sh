@@ -6,26 +6,16 @@
 set -uo pipefail
 bin=$1
 rate=${BW_LIVE_PPS:-2000}
-if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null || ! command -v tcpreplay >/dev/null; then
-  echo "skipped: needs root, iproute2 and tcpreplay"
-  exit 77
-fi
+source "$(dirname "$0")/../support/veth.sh"
+veth_require
 work=$(mktemp -d)
-ns=bwlive$$
-near=bwn$$
-far=bwf$$
 cleanup() {
   [ -n "${sensor:-}" ] && kill -INT "$sensor" 2>/dev/null
-  ip link del "$near" 2>/dev/null
-  ip netns del "$ns" 2>/dev/null
+  veth_down
   rm -rf "$work"
 }
 trap cleanup EXIT
-ip netns add "$ns" || { echo "skipped: cannot create a network namespace here"; exit 77; }
-ip link add "$near" type veth peer name "$far" || { echo "skipped: no veth support"; exit 77; }
-ip link set "$far" netns "$ns"
-ip link set "$near" up
-ip -n "$ns" link set "$far" up
+veth_up bwlive
 
 "$bin/bw-gen" --profile protocols --seed 5 --out "$work/in.pcap" >/dev/null
 "$bin/bw-sensor" --read "$work/in.pcap" --no-detect --json "$work/replay.jsonl" --no-summary
@@ -34,11 +24,11 @@ ip -n "$ns" link set "$far" up
 run_live() {
   local config=$1
   shift
-  "$bin/bw-sensor" --interface "$near" --promisc --no-detect --health-interval 1 \
+  "$bin/bw-sensor" --interface "$veth_near" --promisc --no-detect --health-interval 1 \
     --config "$config" --json "$work/live.jsonl" 2>"$work/live.err" &
   sensor=$!
   sleep 1
-  ip netns exec "$ns" tcpreplay -q -i "$far" "$@" "$work/in.pcap" >"$work/tcpreplay.log" 2>&1
+  ip netns exec "$veth_ns" tcpreplay -q -i "$veth_far" "$@" "$work/in.pcap" >"$work/tcpreplay.log" 2>&1
   sleep 1
   kill -INT "$sensor"
   wait "$sensor"

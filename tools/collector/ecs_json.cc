@@ -89,12 +89,6 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-std::string float_text(float value) {
-  char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
-}
-
 std::string_view transport_name(pb::Transport transport) {
   switch (transport) {
     case pb::TRANSPORT_TCP:
@@ -317,6 +311,12 @@ void set_body(JsonTree& tree, const pb::Event& event) {
 }
 
 }  // namespace
+
+std::string float_text(float value) {
+  char buffer[32];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, result.ptr);
+}
 
 void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');

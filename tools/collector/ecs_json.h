@@ -24,4 +24,7 @@ std::string format_rfc3339_ns(std::int64_t unix_ns);
 // Appends `text` as a JSON string literal (quotes included).
 void append_json_string(std::string& out, std::string_view text);
 
+// The shortest text that reads back as `value` (scores are floats in event.proto).
+std::string float_text(float value);
+
 }  // namespace bw::collector

@@ -72,12 +72,6 @@ void add_time(Record& record, const std::string& key, std::string header, std::i
   record.fields.push_back({key + "_ns", "", {}, std::to_string(unix_ns)});
 }
 
-std::string float_text(double value) {
-  char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, static_cast<float>(value));
-  return std::string(buffer, result.ptr);
-}
-
 std::string lower(std::string_view text) {
   std::string out(text);
   for (char& c : out)
@@ -178,7 +172,8 @@ bool query_alerts(Store& store, const QueryOptions& options, std::vector<Record>
         record.fields.push_back(text_field("registrable_domain", "DOMAIN", text_of(row[5])));
         record.fields.push_back(text_field("url_template", "TEMPLATE", text_of(row[6])));
         const auto* score = std::get_if<double>(&row[7]);
-        const std::string score_text = score != nullptr ? float_text(*score) : "";
+        const std::string score_text =
+            score != nullptr ? float_text(static_cast<float>(*score)) : "";
         record.fields.push_back(
             {"score", "SCORE", score_text, score_text.empty() ? "null" : score_text});
         record.fields.push_back(text_field("campaign_id", "CAMPAIGN", text_of(row[8])));

@@ -14,6 +14,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include "sensor/common/utf8.h"
+
 namespace bw::exporter::json {
 namespace {
 
@@ -77,33 +79,6 @@ void append_u_escape(std::uint32_t unit, std::string& out) {
   out.append(text, sizeof text);
 }
 
-// Length of the UTF-8 sequence at `s[i]` and its code point; 0 when it is not well formed.
-std::size_t decode_utf8(const std::string& s, std::size_t i, std::uint32_t& code_point) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char lead = byte(i);
-  std::size_t length = 0;
-  std::uint32_t minimum = 0;
-  if (lead >= 0xc2 && lead <= 0xdf) {
-    length = 2, code_point = lead & 0x1fu, minimum = 0x80;
-  } else if (lead >= 0xe0 && lead <= 0xef) {
-    length = 3, code_point = lead & 0x0fu, minimum = 0x800;
-  } else if (lead >= 0xf0 && lead <= 0xf4) {
-    length = 4, code_point = lead & 0x07u, minimum = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + length > s.size()) return 0;
-  for (std::size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xc0) != 0x80) return 0;
-    code_point = (code_point << 6) | (byte(i + k) & 0x3fu);
-  }
-  if (code_point < minimum || code_point > 0x10ffff ||
-      (code_point >= 0xd800 && code_point <= 0xdfff)) {
-    return 0;
-  }
-  return length;
-}
-
 bool append_string(const std::string& s, std::string& out) {
   out.push_back('"');
   std::size_t i = 0;
@@ -150,7 +125,7 @@ bool append_string(const std::string& s, std::string& out) {
       continue;
     }
     std::uint32_t code_point = 0;
-    const std::size_t length = decode_utf8(s, i, code_point);
+    const std::size_t length = utf8_decode(s, i, code_point);
     if (length == 0) return false;  // proto3 strings are UTF-8; anything else is not ours to print
     if (!escaped_above_ascii(code_point)) {
       out.append(s, i, length);
