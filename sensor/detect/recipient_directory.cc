@@ -214,7 +214,64 @@ std::string quoted(std::string_view line) {
   return " '" + std::string(shown) + "'";
 }
 
+// ---- host names ----
+
+constexpr std::size_t kMaxHostNameLength = 253;
+// A label holds at most 63 bytes: longer base64url forms cannot appear as one.
+constexpr std::size_t kMaxHostLabelLength = 63;
+// A local part alone must be this long, or hold a separator, to be looked for: "info" or "admin"
+// as a subdomain says nothing about a recipient.
+constexpr std::size_t kMinLocalPartKeyLength = 6;
+// Labels that must remain right of a match: the tracker's own registered domain.
+constexpr std::size_t kMinLabelsAfterHostMatch = 2;
+
+constexpr std::uint64_t kFnvOffset = 14695981039346656037ull;
+constexpr std::uint64_t kFnvPrime = 1099511628211ull;
+
+constexpr std::uint64_t fnv_step(std::uint64_t hash, char c) {
+  return (hash ^ static_cast<unsigned char>(c)) * kFnvPrime;
+}
+
+std::uint64_t fnv(std::string_view text) {
+  std::uint64_t hash = kFnvOffset;
+  for (const char c : text)
+    hash = fnv_step(hash, c);
+  return hash;
+}
+
+// Letter case and the separators trackers substitute for one another fold to one spelling.
+char fold_host_char(char c) {
+  if (c == '-' || c == '_' || c == '@' || c == '+') return '.';
+  return ascii_fold(c);
+}
+
+std::string fold_host_text(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), fold_host_char);
+  return out;
+}
+
+int form_strength(HostNameForm form) {
+  return form == HostNameForm::kLocalPart ? 0 : 1;
+}
+
 }  // namespace
+
+std::string_view host_name_form_name(HostNameForm form) {
+  switch (form) {
+    case HostNameForm::kLocalPart:
+      return "local-part";
+    case HostNameForm::kAddress:
+      return "address";
+    case HostNameForm::kMd5Hex:
+      return "md5";
+    case HostNameForm::kSha1Hex:
+      return "sha1";
+    case HostNameForm::kBase64Url:
+      return "base64url";
+  }
+  return "address";
+}
 
 std::string_view encoding_name(Encoding encoding) {
   switch (encoding) {
@@ -301,7 +358,142 @@ RecipientDirectory::AddResult RecipientDirectory::add_address(std::string_view a
   r.sha256 = crypto::sha256(bytes);
   recipients_.push_back(r);
   index_recipient(static_cast<std::uint32_t>(recipients_.size() - 1));
+  index_host_keys(static_cast<std::uint32_t>(recipients_.size() - 1));
   return AddResult::kAdded;
+}
+
+void RecipientDirectory::insert_slot(std::vector<HostKey>& table, const HostKey& key) {
+  const std::size_t mask = table.size() - 1;
+  for (std::size_t slot = key.hash & mask;; slot = (slot + 1) & mask) {
+    if (table[slot].length == 0) {
+      table[slot] = key;
+      return;
+    }
+  }
+}
+
+void RecipientDirectory::add_host_key(std::vector<HostKey>& table, std::string_view key,
+                                      std::uint32_t recipient, HostNameForm form) {
+  if (key.empty()) return;
+  std::size_t& count = &table == &host_keys_ ? host_key_count_ : host_label_key_count_;
+  // Kept at most half full so that probes stay short; doubling keeps additions amortised O(1).
+  if (2 * (count + 1) > table.size()) {
+    std::vector<HostKey> grown(std::max<std::size_t>(16, 2 * table.size()));
+    for (const HostKey& old : table) {
+      if (old.length != 0) insert_slot(grown, old);
+    }
+    table.swap(grown);
+  }
+  HostKey entry;
+  entry.hash = fnv(key);
+  entry.recipient = recipient;
+  entry.text_offset = static_cast<std::uint32_t>(host_key_text_.size());
+  entry.length = static_cast<std::uint16_t>(key.size());
+  entry.form = form;
+  host_key_text_ += key;
+  insert_slot(table, entry);
+  ++count;
+  max_host_key_length_ = std::max(max_host_key_length_, key.size());
+}
+
+void RecipientDirectory::index_host_keys(std::uint32_t index) {
+  const Recipient& r = recipients_[index];
+  const std::string folded = fold_host_text(lower(r));
+  add_host_key(host_keys_, folded, index, HostNameForm::kAddress);
+  const std::string_view local = std::string_view(folded).substr(0, lower(r).find('@'));
+  if (local.size() >= kMinLocalPartKeyLength || local.find('.') != std::string_view::npos) {
+    add_host_key(host_keys_, local, index, HostNameForm::kLocalPart);
+  }
+  std::array<char, kMaxNeedleLength> digest{};
+  crypto::to_hex(r.md5, digest.data());
+  add_host_key(host_keys_, std::string_view(digest.data(), 2 * r.md5.size()), index,
+               HostNameForm::kMd5Hex);
+  crypto::to_hex(r.sha1, digest.data());
+  add_host_key(host_keys_, std::string_view(digest.data(), 2 * r.sha1.size()), index,
+               HostNameForm::kSha1Hex);
+  for (const std::string_view spelling : {lower(r), written(r)}) {
+    if (base64_unpadded_length(spelling.size()) > kMaxHostLabelLength) break;
+    std::array<char, kMaxNeedleLength> encoded{};
+    base64_encode(reinterpret_cast<const std::uint8_t*>(spelling.data()), spelling.size(),
+                  Base64Alphabet::kUrlSafe, encoded.data());
+    add_host_key(host_label_keys_,
+                 std::string_view(encoded.data(), base64_unpadded_length(spelling.size())), index,
+                 HostNameForm::kBase64Url);
+    if (r.written_offset == r.lower_offset) break;
+  }
+}
+
+template <typename Visit>
+void RecipientDirectory::find_host_keys(const std::vector<HostKey>& table, std::uint64_t hash,
+                                        std::string_view span, Visit&& visit) const {
+  if (table.empty()) return;
+  const std::size_t mask = table.size() - 1;
+  for (std::size_t slot = hash & mask; table[slot].length != 0; slot = (slot + 1) & mask) {
+    const HostKey& key = table[slot];
+    if (key.hash == hash &&
+        std::string_view(host_key_text_).substr(key.text_offset, key.length) == span) {
+      visit(key);
+    }
+  }
+}
+
+bool RecipientDirectory::match_host_name(std::string_view name, HostNameMatch& out) const {
+  if (!name.empty() && name.back() == '.') name.remove_suffix(1);
+  if (name.empty() || name.size() > kMaxHostNameLength || recipients_.empty()) return false;
+  const std::size_t n = name.size();
+  std::array<char, kMaxHostNameLength> folded{};
+  // labels_from[i]: how many labels begin at or after position i (a '.' at i starts one).
+  std::array<std::uint8_t, kMaxHostNameLength + 1> labels_from{};
+  for (std::size_t i = n; i-- > 0;) {
+    folded[i] = fold_host_char(name[i]);
+    labels_from[i] = static_cast<std::uint8_t>(labels_from[i + 1] + (name[i] == '.' ? 1 : 0));
+  }
+  const std::string_view text(folded.data(), n);
+  const auto is_label_edge = [&](std::size_t begin, std::size_t end) {
+    return (begin == 0 || name[begin - 1] == '.') && (end == n || name[end] == '.');
+  };
+  bool found = false;
+  const auto offer = [&](const HostKey& key, std::size_t begin, std::size_t end) {
+    if (labels_from[end] < kMinLabelsAfterHostMatch) return;
+    if (key.form == HostNameForm::kLocalPart && !is_label_edge(begin, end)) return;
+    const HostNameMatch candidate{key.recipient, key.form, static_cast<std::uint8_t>(begin),
+                                  static_cast<std::uint8_t>(end - begin)};
+    const int strength = form_strength(candidate.form);
+    const int best_strength = found ? form_strength(out.form) : -1;
+    const bool better = strength > best_strength ||
+                        (strength == best_strength &&
+                         (candidate.offset < out.offset ||
+                          (candidate.offset == out.offset && candidate.length > out.length)));
+    if (better) {
+      out = candidate;
+      found = true;
+    }
+  };
+  // Every span between separators, each start hashed once as it grows.
+  for (std::size_t begin = 0; begin < n; ++begin) {
+    if (begin > 0 && text[begin - 1] != '.') continue;
+    std::uint64_t hash = kFnvOffset;
+    for (std::size_t end = begin; end <= n && end - begin <= max_host_key_length_; ++end) {
+      if (end == n || text[end] == '.') {
+        if (end > begin) {
+          find_host_keys(host_keys_, hash, text.substr(begin, end - begin),
+                         [&](const HostKey& key) { offer(key, begin, end); });
+        }
+        if (end == n) break;
+      }
+      hash = fnv_step(hash, text[end]);
+    }
+  }
+  // Base64url labels, exactly as written.
+  for (std::size_t begin = 0; begin < n;) {
+    const std::size_t dot = name.find('.', begin);
+    const std::size_t end = dot == std::string_view::npos ? n : dot;
+    const std::string_view label = name.substr(begin, end - begin);
+    find_host_keys(host_label_keys_, fnv(label), label,
+                   [&](const HostKey& key) { offer(key, begin, end); });
+    begin = end + 1;
+  }
+  return found;
 }
 
 void RecipientDirectory::index_recipient(std::uint32_t index) {
@@ -436,7 +628,9 @@ bool RecipientDirectory::match(std::string_view text, Match& out) const {
 }
 
 std::size_t RecipientDirectory::memory_bytes() const {
-  return recipients_.capacity() * sizeof(Recipient) + text_.capacity() + index_.memory_bytes();
+  return recipients_.capacity() * sizeof(Recipient) + text_.capacity() + index_.memory_bytes() +
+         (host_keys_.capacity() + host_label_keys_.capacity()) * sizeof(HostKey) +
+         host_key_text_.capacity();
 }
 
 }  // namespace bw::detect

@@ -10,8 +10,12 @@
 // ("john.doe%40x.org", "john%2Edoe@x.org", base64 with "%3D" padding); the raw span is reported.
 // Plain addresses and hex digests match in any letter case, base64 forms exactly.
 //
-// Setup (load_file, add) allocates and is not thread-safe; match() is const and may run on any
-// number of threads at once.
+// match_host_name() looks for the recipient in a DNS query name or a TLS/QUIC server name, where
+// trackers give each recipient a subdomain: "jdoe-example-org.t.tracker.example",
+// "<md5 of the address>.open.vendor.example". See HostNameForm for the forms found.
+//
+// Setup (load_file, add) allocates and is not thread-safe; match() and match_host_name() are
+// const, allocate nothing and may run on any number of threads at once.
 #pragma once
 
 #include <array>
@@ -36,6 +40,20 @@ enum class Encoding : std::uint8_t {
   kSha256Hex,
 };
 std::string_view encoding_name(Encoding encoding);
+
+// Forms of an address in a host name. Letter case and the separators '.', '-', '_' are ignored
+// when comparing ("John_Doe-Example.org" reads as john.doe@example.org), as DNS labels cannot
+// hold '@' or '+' and trackers replace them (and dots) with whatever separator they like.
+enum class HostNameForm : std::uint8_t {
+  kLocalPart,  // the local part alone, as whole labels ("john-doe.t.tracker.example"); weakest,
+               // and only for local parts of 6 or more characters or with a separator in them
+  kAddress,    // local part and domain ("jdoe-example-org", "jdoe.example.org.t.tracker.example")
+  kMd5Hex,     // MD5 hex digest of the lower-cased address, in any letter case
+  kSha1Hex,    // SHA-1 likewise (SHA-256 hex, 64 characters, does not fit a 63-byte label)
+  kBase64Url,  // a whole label that is the unpadded base64url of the address (lower-cased or as
+               // written), compared exactly: give the name as seen, not lower-cased
+};
+std::string_view host_name_form_name(HostNameForm form);
 
 // RFC 5321 bounds a path to 256 octets, so an address to 254.
 inline constexpr std::size_t kMaxAddressLength = 254;
@@ -63,9 +81,23 @@ class RecipientDirectory {
   // an address already present changes nothing and returns true.
   bool add(std::string_view address);
 
+  struct HostNameMatch {
+    std::uint32_t recipient_index = 0;
+    HostNameForm form = HostNameForm::kAddress;
+    std::uint8_t offset = 0;  // span in the name given to match_host_name (at most 253 bytes)
+    std::uint8_t length = 0;
+  };
+
   // Finds the leftmost occurrence of any form of any address in `text` (the longest when several
   // start at the same place). Only the first kMaxDecodedText bytes of text are searched.
   bool match(std::string_view text, Match& out) const;
+
+  // Finds a recipient in a host name (DNS query name, SNI, Host header without port). A form must
+  // start and end at a label or separator boundary and leave at least two labels to its right
+  // (the tracker's own domain), so "john.doe.example" alone never matches. The strongest form
+  // wins (any form over kLocalPart), then the leftmost, then the longest. A trailing dot is
+  // ignored; names longer than 253 bytes do not match.
+  bool match_host_name(std::string_view name, HostNameMatch& out) const;
 
   std::string_view address(std::uint32_t index) const;
   std::size_t size() const { return recipients_.size(); }
@@ -97,9 +129,32 @@ class RecipientDirectory {
   bool verify(std::string_view decoded, const AnchorIndex::Hit& hit, std::size_t& length,
               Encoding& encoding) const;
 
+  // Host-name keys: an open-addressing table (linear probing, power-of-two size, at most half
+  // full) of the canonical forms of every address, looked up by FNV-1a hash of the candidate span.
+  struct HostKey {
+    std::uint64_t hash = 0;
+    std::uint32_t recipient = 0;
+    std::uint32_t text_offset = 0;  // in host_key_text_
+    std::uint16_t length = 0;       // 0: empty slot
+    HostNameForm form = HostNameForm::kAddress;
+  };
+  void index_host_keys(std::uint32_t index);
+  void add_host_key(std::vector<HostKey>& table, std::string_view key, std::uint32_t recipient,
+                    HostNameForm form);
+  static void insert_slot(std::vector<HostKey>& table, const HostKey& key);
+  template <typename Visit>
+  void find_host_keys(const std::vector<HostKey>& table, std::uint64_t hash, std::string_view span,
+                      Visit&& visit) const;
+
   std::vector<Recipient> recipients_;
   std::string text_;  // every address, lower-cased, then as written when that differs
   AnchorIndex index_;
+  std::vector<HostKey> host_keys_;        // canonical: case and separators folded
+  std::vector<HostKey> host_label_keys_;  // base64url labels, exact
+  std::size_t host_key_count_ = 0;
+  std::size_t host_label_key_count_ = 0;
+  std::size_t max_host_key_length_ = 0;
+  std::string host_key_text_;
 };
 
 }  // namespace bw::detect

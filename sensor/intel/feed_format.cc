@@ -41,6 +41,11 @@ bool apply_header_field(std::string_view key, std::string_view value, FeedHeader
     }
     return seen.has_category;
   }
+  if (key == "scope") {
+    if (parse_host_scope(value, out.scope)) return true;
+    problems.at_line(1, "unknown scope '" + std::string(value) + "' (host or path-rule-host)");
+    return false;
+  }
   if (key == "label") {
     out.default_label = value;
     if (check_label(value, reason)) return true;
@@ -141,6 +146,12 @@ bool parse_feed_header(std::string_view line, FeedHeader& out, ProblemLog& probl
     if (usable) problems.at_line(1, "header lacks kind= or category=: " + header_usage());
     return false;
   }
+  if (out.scope != HostScope::kWholeHost && out.kind != IndicatorKind::kDomain &&
+      out.kind != IndicatorKind::kDomainSuffix) {
+    problems.at_line(1, "scope=" + std::string(host_scope_name(out.scope)) +
+                            " applies to domain and domain-suffix feeds only");
+    return false;
+  }
   return usable;
 }
 
@@ -204,10 +215,12 @@ bool parse_weight(std::string_view text, float& out, std::string& reason) {
   return true;
 }
 
-std::string format_feed_header(IndicatorKind kind, Category category) {
-  return "# " + std::string(kFeedMagic) + " " + std::string(kFeedVersion) +
-         " kind=" + std::string(kind_name(kind)) +
-         " category=" + std::string(category_name(category));
+std::string format_feed_header(IndicatorKind kind, Category category, HostScope scope) {
+  std::string header = "# " + std::string(kFeedMagic) + " " + std::string(kFeedVersion) +
+                       " kind=" + std::string(kind_name(kind)) +
+                       " category=" + std::string(category_name(category));
+  if (scope != HostScope::kWholeHost) header += " scope=" + std::string(host_scope_name(scope));
+  return header;
 }
 
 std::string format_weight(float weight) {

@@ -2,7 +2,12 @@
 // sensor/intel/data/README.md):
 //
 //   # beaconwatch-feed v1 kind=domain-suffix category=email-tracker [label=Name] [weight=0.8]
+//                        [scope=path-rule-host]
 //   indicator<TAB>label<TAB>weight
+//
+// `scope=` was added to v1 without a version change: readers that predate it report the field as
+// unknown and load the hosts as whole-host indicators at their own (lower) weights, which is the
+// safe reading of a list of weaker names.
 //
 // One kind and one category per file, so a file is a list a person can review at a glance; label
 // and weight per line, with header defaults. Setup-time code: allocates freely.
@@ -44,6 +49,8 @@ struct FeedHeader {
   Category category = Category::kEmailTracker;
   std::string default_label;  // empty: every line must carry its own label
   float default_weight = kDefaultWeight;
+  // Host feeds only: whether the names are whole tracking hosts or hosts of host+path rules.
+  HostScope scope = HostScope::kWholeHost;
 };
 
 // One accepted indicator line.
@@ -89,7 +96,10 @@ bool check_label(std::string_view label, std::string& reason);
 // A weight is a number in [0, 1]: how strongly a match means the category.
 bool parse_weight(std::string_view text, float& out, std::string& reason);
 
-std::string format_feed_header(IndicatorKind kind, Category category);
+// The header line; "scope=" is written only for path-rule hosts, so whole-host feeds stay
+// byte-identical to what older writers produced.
+std::string format_feed_header(IndicatorKind kind, Category category,
+                               HostScope scope = HostScope::kWholeHost);
 std::string format_weight(float weight);
 std::string format_feed_line(std::string_view indicator, std::string_view label, float weight);
 

@@ -97,7 +97,8 @@ class IntelSet::Builder {
 
   std::shared_ptr<const IntelSet> finish() {
     IntelLoadCounters& counters = set_->load_counters_;
-    for (KeyTable* table : {&set_->domains_, &set_->domain_suffixes_, &set_->ja3_, &set_->ja4_}) {
+    for (KeyTable* table : {&set_->domains_, &set_->domain_suffixes_, &set_->path_rule_domains_,
+                            &set_->path_rule_domain_suffixes_, &set_->ja3_, &set_->ja4_}) {
       counters.duplicates_merged += table->finish();
     }
     counters.duplicates_merged += set_->ip_prefixes_.finish();
@@ -114,11 +115,14 @@ class IntelSet::Builder {
  private:
   void add(const FeedHeader& header, const FeedEntry& entry) {
     const IndicatorMeta meta{intern(entry.label), header.category, entry.weight};
+    const bool path_rule_host = header.scope == HostScope::kPathRuleHost;
     switch (header.kind) {
       case IndicatorKind::kDomain:
-        return set_->domains_.add(entry.indicator, meta);
+        return (path_rule_host ? set_->path_rule_domains_ : set_->domains_)
+            .add(entry.indicator, meta);
       case IndicatorKind::kDomainSuffix:
-        return set_->domain_suffixes_.add(entry.indicator, meta);
+        return (path_rule_host ? set_->path_rule_domain_suffixes_ : set_->domain_suffixes_)
+            .add(entry.indicator, meta);
       case IndicatorKind::kUrlRegex:
         return set_->urls_.add(entry.indicator, meta);
       case IndicatorKind::kJa3:
@@ -178,20 +182,29 @@ std::shared_ptr<const IntelSet> IntelSet::empty() {
 bool IntelSet::emit(const BestMeta& best, IntelHit& out) const {
   const IndicatorMeta* meta = best.meta();
   if (meta == nullptr) return false;
-  out = IntelHit{labels_[meta->label_index], meta->category, meta->weight, best.kind()};
+  out =
+      IntelHit{labels_[meta->label_index], meta->category, meta->weight, best.kind(), best.scope()};
   return true;
 }
 
-void IntelSet::offer_host(std::string_view host, BestMeta& best) const {
+void IntelSet::offer_suffixes(const KeyTable& table, std::string_view host, HostScope scope,
+                              BestMeta& best) {
+  if (table.empty()) return;
+  // Only whole labels: "evil-example.com" never reaches "example.com".
+  for (std::string_view suffix = host;;) {
+    best.offer(table.find(suffix), IndicatorKind::kDomainSuffix, scope);
+    const std::size_t dot = suffix.find('.');
+    if (dot == std::string_view::npos) break;
+    suffix.remove_prefix(dot + 1);
+  }
+}
+
+void IntelSet::offer_host(std::string_view host, PathRuleHosts path_hosts, BestMeta& best) const {
   best.offer(domains_.find(host), IndicatorKind::kDomain);
-  if (!domain_suffixes_.empty()) {
-    // Only whole labels: "evil-example.com" never reaches "example.com".
-    for (std::string_view suffix = host;;) {
-      best.offer(domain_suffixes_.find(suffix), IndicatorKind::kDomainSuffix);
-      const std::size_t dot = suffix.find('.');
-      if (dot == std::string_view::npos) break;
-      suffix.remove_prefix(dot + 1);
-    }
+  offer_suffixes(domain_suffixes_, host, HostScope::kWholeHost, best);
+  if (path_hosts == PathRuleHosts::kOffer) {
+    best.offer(path_rule_domains_.find(host), IndicatorKind::kDomain, HostScope::kPathRuleHost);
+    offer_suffixes(path_rule_domain_suffixes_, host, HostScope::kPathRuleHost, best);
   }
   IpAddress address;
   if (!ip_prefixes_.empty() && looks_like_ip_literal(host) && parse_ip_address(host, address)) {
@@ -207,11 +220,12 @@ bool IntelSet::match_host(std::string_view host, IntelHit& out,
     return false;
   }
   BestMeta best;
-  offer_host(normalized.view(), best);
+  offer_host(normalized.view(), PathRuleHosts::kOffer, best);
   return emit(best, out);
 }
 
-bool IntelSet::match_url_parts(std::string_view authority, std::string_view path, IntelHit& out,
+bool IntelSet::match_url_parts(std::string_view authority, std::string_view path,
+                               PathRuleHosts path_hosts, IntelHit& out,
                                IntelMatchCounters* counters) const {
   // "host/path", built in place: its first host_length bytes are the normalized host.
   FixedString<kMaxUrlMatchText> text;
@@ -230,7 +244,7 @@ bool IntelSet::match_url_parts(std::string_view authority, std::string_view path
     best.offer(urls_.find(text.view(), set_failed), IndicatorKind::kUrlRegex);
     if (set_failed && counters != nullptr) ++counters->regex_set_fallback;
   }
-  offer_host(text.view().substr(0, host_length), best);
+  offer_host(text.view().substr(0, host_length), path_hosts, best);
   return emit(best, out);
 }
 
@@ -239,7 +253,7 @@ bool IntelSet::match_url(std::string_view url, IntelHit& out, IntelMatchCounters
   const std::size_t authority_end = rest.find_first_of("/?#");
   const std::string_view path =
       authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
-  return match_url_parts(rest.substr(0, authority_end), path, out, counters);
+  return match_url_parts(rest.substr(0, authority_end), path, PathRuleHosts::kSkip, out, counters);
 }
 
 bool IntelSet::match_url(std::string_view host, std::string_view target, IntelHit& out,
@@ -247,9 +261,10 @@ bool IntelSet::match_url(std::string_view host, std::string_view target, IntelHi
   if (has_scheme(target)) return match_url(target, out, counters);
   const bool origin_form =
       target.empty() || target.starts_with('/') || target.starts_with('?') || target == "*";
-  // Otherwise authority-form (CONNECT host:port): the target is the host.
-  if (!origin_form) return match_url_parts(target, {}, out, counters);
-  return match_url_parts(host, target, out, counters);
+  // Otherwise authority-form (CONNECT host:port): the target is the host, and the tunnel hides the
+  // path as TLS does.
+  if (!origin_form) return match_url_parts(target, {}, PathRuleHosts::kOffer, out, counters);
+  return match_url_parts(host, target, PathRuleHosts::kSkip, out, counters);
 }
 
 bool IntelSet::match_ip(const IpAddress& ip, IntelHit& out) const {
@@ -285,9 +300,9 @@ bool IntelSet::match_ja4(std::string_view ja4, IntelHit& out, IntelMatchCounters
 std::size_t IntelSet::indicator_count(IndicatorKind kind) const {
   switch (kind) {
     case IndicatorKind::kDomain:
-      return domains_.size();
+      return domains_.size() + path_rule_domains_.size();
     case IndicatorKind::kDomainSuffix:
-      return domain_suffixes_.size();
+      return domain_suffixes_.size() + path_rule_domain_suffixes_.size();
     case IndicatorKind::kUrlRegex:
       return urls_.size();
     case IndicatorKind::kIp:
@@ -298,6 +313,10 @@ std::size_t IntelSet::indicator_count(IndicatorKind kind) const {
       return ja4_.size();
   }
   return 0;
+}
+
+std::size_t IntelSet::path_rule_host_count() const {
+  return path_rule_domains_.size() + path_rule_domain_suffixes_.size();
 }
 
 std::size_t IntelSet::indicator_count() const {

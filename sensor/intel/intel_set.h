@@ -59,14 +59,19 @@ class IntelSet {
 
   // Exact and suffix domain indicators; case-insensitive, trailing dot ignored, port, brackets and
   // userinfo stripped. A host written as an address is also checked against ip indicators.
+  // For names seen without their path (TLS SNI, QUIC, DNS): path-rule hosts (feeds with
+  // scope=path-rule-host) match too, and the hit says so (IntelHit::from_path_rule_host()); at
+  // equal weight a whole-host indicator wins.
   bool match_host(std::string_view host, IntelHit& out,
                   IntelMatchCounters* counters = nullptr) const;
   // `url` as "host/path?query" (a leading "http://" or "https://" is accepted): url-regex
-  // indicators over "host/path?query" with the host normalized as above, then the host
+  // indicators over "host/path?query" with the host normalized as above, then the whole-host
   // indicators of its host. Among equal weights a URL pattern wins over a host indicator.
+  // Path-rule hosts are not offered: with the path in view, the URL rules they came from decide.
   bool match_url(std::string_view url, IntelHit& out, IntelMatchCounters* counters = nullptr) const;
   // The same for an HTTP request's Host header and request target (origin-form "/path?q", or
-  // absolute-form "http://host/path", whose host then takes precedence as RFC 9112 says).
+  // absolute-form "http://host/path", whose host then takes precedence as RFC 9112 says). A
+  // CONNECT target (authority-form) hides the path of the tunnel, so it is matched as match_host.
   bool match_url(std::string_view host, std::string_view target, IntelHit& out,
                  IntelMatchCounters* counters = nullptr) const;
   bool match_ip(const IpAddress& ip, IntelHit& out) const;
@@ -74,18 +79,24 @@ class IntelSet {
                  IntelMatchCounters* counters = nullptr) const;
   bool match_ja4(std::string_view ja4, IntelHit& out, IntelMatchCounters* counters = nullptr) const;
 
-  // Distinct indicators held (duplicates across feeds count once).
+  // Distinct indicators held (duplicates across feeds count once). Counts by kind include the
+  // path-rule hosts of that kind.
   std::size_t indicator_count() const;
   std::size_t indicator_count(IndicatorKind kind) const;
+  std::size_t path_rule_host_count() const;
   const IntelLoadCounters& load_counters() const { return load_counters_; }
 
  private:
   class Builder;
   IntelSet() = default;
 
-  bool match_url_parts(std::string_view authority, std::string_view path, IntelHit& out,
-                       IntelMatchCounters* counters) const;
-  void offer_host(std::string_view normalized_host, BestMeta& best) const;
+  enum class PathRuleHosts : std::uint8_t { kOffer, kSkip };
+
+  bool match_url_parts(std::string_view authority, std::string_view path, PathRuleHosts path_hosts,
+                       IntelHit& out, IntelMatchCounters* counters) const;
+  void offer_host(std::string_view normalized_host, PathRuleHosts path_hosts, BestMeta& best) const;
+  static void offer_suffixes(const KeyTable& table, std::string_view host, HostScope scope,
+                             BestMeta& best);
   bool match_fingerprint(const KeyTable& table, std::size_t expected_length, std::string_view text,
                          IndicatorKind kind, IntelHit& out, IntelMatchCounters* counters) const;
   bool emit(const BestMeta& best, IntelHit& out) const;
@@ -93,6 +104,9 @@ class IntelSet {
   std::vector<std::string> labels_;
   KeyTable domains_;
   KeyTable domain_suffixes_;
+  // Hosts of host+path rules, kept apart so that a name listed both ways keeps both entries.
+  KeyTable path_rule_domains_;
+  KeyTable path_rule_domain_suffixes_;
   KeyTable ja3_;
   KeyTable ja4_;
   PrefixTable ip_prefixes_;

@@ -67,6 +67,26 @@ bool parse_kind(std::string_view name, IndicatorKind& out) {
   return false;
 }
 
+std::string_view host_scope_name(HostScope scope) {
+  switch (scope) {
+    case HostScope::kWholeHost:
+      return "host";
+    case HostScope::kPathRuleHost:
+      return "path-rule-host";
+  }
+  return "unknown";
+}
+
+bool parse_host_scope(std::string_view name, HostScope& out) {
+  for (const HostScope scope : {HostScope::kWholeHost, HostScope::kPathRuleHost}) {
+    if (host_scope_name(scope) == name) {
+      out = scope;
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string all_category_names() {
   return join_names(kAllCategories, category_name);
 }

@@ -1,7 +1,8 @@
 // Feeds the input to everything in sensor/intel that reads untrusted text: the feed loader (the
 // bytes as a feed file), every matcher (each line as a host, URL, request target, address and
 // fingerprint, against a fixed set holding every indicator kind and against the set just loaded),
-// and the list converter in each input format.
+// and the list converter in each input format (Adblock with generic rules kept, so every rule shape
+// reaches the regex writer), whose feeds are then loaded back.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -77,10 +78,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     options.from = format;
     options.to = IndicatorKind::kDomainSuffix;
     options.label = "fuzz";
-    std::string feed;
+    options.generic_rules = GenericRules::kKeep;
+    std::vector<ConvertedFeed> feeds;
     ConvertCounters convert_counters;
     problems.clear();
-    if (convert_list(text, options, feed, convert_counters, problems)) checksum += feed.size();
+    if (!convert_list(text, options, feeds, convert_counters, problems)) continue;
+    // What the converter writes must load: a refused feed here is a bug, not bad input.
+    std::vector<FeedText> converted;
+    for (const ConvertedFeed& feed : feeds) {
+      checksum += feed.text.size();
+      converted.push_back({"converted" + feed.name_suffix, feed.text});
+    }
+    std::vector<std::string> load_problems;
+    if (!IntelSet::build(converted, load_problems) || !load_problems.empty()) __builtin_trap();
   }
   // Keeps the matches from being optimised away.
   static volatile std::size_t sink = 0;

@@ -66,16 +66,30 @@ int run(std::span<const std::string_view> args) {
               << std::strerror(errno) << '\n';
     return kExitIo;
   }
-  std::string feed;
+  std::vector<ConvertedFeed> feeds;
   ConvertCounters counters;
   std::vector<std::string> problems;
-  const bool converted = convert_list(input, command.options, feed, counters, problems);
+  const bool converted = convert_list(input, command.options, feeds, counters, problems);
   for (const std::string& problem : problems)
     std::cerr << problem << '\n';
   if (!converted) return kExitUsage;
-  if (!write_output(command.output_path, feed)) {
-    std::cerr << "bw-intel-convert: cannot write " << command.output_path << ": "
-              << std::strerror(errno) << '\n';
+  std::string to_stdout;
+  for (const ConvertedFeed& feed : feeds) {
+    if (command.output_path == "-") {
+      // One stream cannot hold several feeds that load; it is for looking at the result.
+      to_stdout += feed.text;
+      continue;
+    }
+    const std::string path = converted_feed_path(command.output_path, feed.name_suffix);
+    if (!write_output(path, feed.text)) {
+      std::cerr << "bw-intel-convert: cannot write " << path << ": " << std::strerror(errno)
+                << '\n';
+      return kExitIo;
+    }
+    std::cerr << "bw-intel-convert: " << path << ": " << feed.indicators << " indicators\n";
+  }
+  if (command.output_path == "-" && !write_output("-", to_stdout)) {
+    std::cerr << "bw-intel-convert: cannot write to standard output\n";
     return kExitIo;
   }
   print_summary(counters);

@@ -25,10 +25,22 @@ TEST(DetectNoAllocation, AnalysisAndMatchingStayOffTheHeap) {
       "/t?d=eyJlbSI6ImpvaG4uZG9lQHBhcmxpYW1lbnQuZXhhbXBsZSJ9&x=%zz",
       long_url,
   };
+  const std::string names[] = {
+      "john-doe-parliament-example.t.tracker.example",
+      "700c1372a8ff2e66e6f6938545413433.open.vendor.example",
+      "am9obi5kb2VAcGFybGlhbWVudC5leGFtcGxl.t.vendor.example",
+      "www.example.org",
+      std::string(250, 'x') + ".t.tracker.example",
+  };
   UrlTokenCounters counters;
   std::size_t tokens = 0;
   std::size_t matches = 0;
+  std::size_t host_matches = 0;
   bw::testing::set_allocation_counting(true);
+  for (const std::string& name : names) {
+    RecipientDirectory::HostNameMatch m;
+    if (directory.match_host_name(name, m)) ++host_matches;
+  }
   for (const std::string& url : urls) {
     tokens += analyse_url(url, counters).tokens.size();
     tokens += analyse_dns_name("a3f9e0c2b1d4.t.news-example.com", counters).tokens.size();
@@ -38,6 +50,7 @@ TEST(DetectNoAllocation, AnalysisAndMatchingStayOffTheHeap) {
   bw::testing::set_allocation_counting(false);
   EXPECT_EQ(bw::testing::allocation_count(), 0u);
   EXPECT_EQ(matches, 2u);
+  EXPECT_EQ(host_matches, 3u);
   EXPECT_GT(tokens, 8u);
 }
 

@@ -168,6 +168,32 @@ TEST(FeedFormat, UnknownHeaderFieldsAreReportedButTolerated) {
   EXPECT_EQ(p.problems, expected);
 }
 
+TEST(FeedFormat, ScopeMarksHostsOfPathRules) {
+  const Parsed p = parse(
+      "# beaconwatch-feed v1 kind=domain-suffix category=email-tracker scope=path-rule-host\n"
+      "t.yesware.com\tYesware\t0.45\n");
+  ASSERT_TRUE(p.ok);
+  EXPECT_EQ(p.header.scope, HostScope::kPathRuleHost);
+  EXPECT_TRUE(p.problems.empty());
+  EXPECT_EQ(format_feed_header(IndicatorKind::kDomainSuffix, Category::kEmailTracker,
+                               HostScope::kPathRuleHost),
+            "# beaconwatch-feed v1 kind=domain-suffix category=email-tracker "
+            "scope=path-rule-host");
+  EXPECT_EQ(parse("# beaconwatch-feed v1 kind=domain category=ioc scope=host\nx.example\tX\n")
+                .header.scope,
+            HostScope::kWholeHost);
+
+  const Parsed url =
+      parse("# beaconwatch-feed v1 kind=url-regex category=ioc scope=path-rule-host\n^a/\tX\n");
+  EXPECT_FALSE(url.ok);
+  EXPECT_EQ(url.problems, std::vector<std::string>{
+                              "feeds/test.feed:1: scope=path-rule-host applies to domain and "
+                              "domain-suffix feeds only"});
+  const Parsed unknown =
+      parse("# beaconwatch-feed v1 kind=domain category=ioc scope=page\nx.example\tX\n");
+  EXPECT_FALSE(unknown.ok);
+}
+
 TEST(FeedFormat, ProblemFloodIsCappedWithACount) {
   std::vector<std::string> lines(kMaxProblemsPerSource + 7, "not a host!\tX");
   const Parsed p = parse(feed_text("domain", "ioc", lines));

@@ -375,5 +375,44 @@ TEST(DefaultList, RecognisesTypicalTrackerAndProxyFetches) {
   EXPECT_FALSE(set->match_url("www.example.com/images/logo.png", hit));
 }
 
+TEST(IntelSetPathRuleHosts, NamesOnlyMatchWhereThePathIsHidden) {
+  const auto set = build_clean({
+      {"hosts", feed_text("domain-suffix", "email-tracker", {"whole.example\tWhole\t0.3"})},
+      {"path-hosts",
+       "# beaconwatch-feed v1 kind=domain-suffix category=email-tracker scope=path-rule-host\n"
+       "t.yesware.com\tYesware\t0.45\n"
+       "whole.example\tWholePath\t0.3\n"
+       "heavy.example\tHeavy\t0.6\n"},
+      {"exact-path-hosts",
+       "# beaconwatch-feed v1 kind=domain category=email-tracker scope=path-rule-host\n"
+       "heavy.example\tHeavyExact\t0.5\n"},
+      {"urls", feed_text("url-regex", "email-tracker", {"^t\\.yesware\\.com/t/\tYesware\t0.9"})},
+  });
+  ASSERT_TRUE(set);
+  EXPECT_EQ(set->path_rule_host_count(), 4u);
+  EXPECT_EQ(set->indicator_count(IndicatorKind::kDomainSuffix), 4u);
+  IntelHit hit;
+  ASSERT_TRUE(set->match_host("T.Yesware.com", hit));
+  EXPECT_EQ(hit.label, "Yesware");
+  EXPECT_EQ(hit.scope, HostScope::kPathRuleHost);
+  EXPECT_FLOAT_EQ(hit.weight, 0.45f);
+  // Listed both ways at the same weight: the whole-host entry answers.
+  ASSERT_TRUE(set->match_host("a.whole.example", hit));
+  EXPECT_EQ(hit.label, "Whole");
+  EXPECT_FALSE(hit.from_path_rule_host());
+  // The heaviest wins across scopes and kinds.
+  ASSERT_TRUE(set->match_host("heavy.example", hit));
+  EXPECT_EQ(hit.label, "Heavy");
+  // With the path in view only URL rules and whole hosts speak.
+  ASSERT_TRUE(set->match_url("t.yesware.com", "/t/abc", hit));
+  EXPECT_EQ(hit.kind, IndicatorKind::kUrlRegex);
+  EXPECT_FALSE(set->match_url("t.yesware.com", "/favicon.ico", hit));
+  EXPECT_FALSE(set->match_url("https://heavy.example/x", hit));
+  ASSERT_TRUE(set->match_url("whole.example/x", hit));
+  EXPECT_EQ(hit.label, "Whole");
+  ASSERT_TRUE(set->match_url("", "heavy.example:443", hit));  // CONNECT: path hidden
+  EXPECT_TRUE(hit.from_path_rule_host());
+}
+
 }  // namespace
 }  // namespace bw::intel

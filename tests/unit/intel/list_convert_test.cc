@@ -12,7 +12,8 @@ namespace {
 
 struct Converted {
   bool ok = false;
-  std::string feed;
+  std::string feed;  // the main feed
+  std::vector<ConvertedFeed> feeds;
   ConvertCounters counters;
   std::vector<std::string> problems;
 };
@@ -27,7 +28,8 @@ Converted convert(std::string_view input, ListFormat from, IndicatorKind to,
   options.weight = 0.5f;
   options.source_name = "in.txt";
   Converted c;
-  c.ok = convert_list(input, options, c.feed, c.counters, c.problems);
+  c.ok = convert_list(input, options, c.feeds, c.counters, c.problems);
+  if (!c.feeds.empty()) c.feed = c.feeds.front().text;
   return c;
 }
 
@@ -44,41 +46,59 @@ std::vector<std::string> body(const std::string& feed) {
   return lines;
 }
 
-TEST(ListConvert, AdblockKeepsWholeHostRulesAndCountsTheRest) {
+TEST(ListConvert, AdblockSortsRulesIntoHostUrlAndPathHostFeeds) {
   const Converted c = convert(
       "[Adblock Plus 2.0]\n"
       "! Title: test list\n"
       "||tracker.example^\n"
       "||pixel.example^$third-party,image\n"
-      "||Upper.Example^|\n"
-      "||tracker.example^$script\n"        // duplicate once options are ignored
+      "||Upper.Example^|\n"                // end anchor: only the root URL, a path rule
+      "||tracker.example^$script\n"        // scripts: never fetched by a mail client
       "example.org##.banner\n"             // cosmetic
       "example.org#@#.banner\n"            // cosmetic exception
       "example.org#?#div:-abp-has(.ad)\n"  // extended CSS
-      "@@||good.example^\n"                // exception
-      "||ads.example/pixel.gif\n"          // path rule
-      "||ads*.example^\n"                  // wildcard
-      "||noanchor.example\n"               // no separator: prefix semantics
-      "/banner/*/img^\n"                   // URL pattern
-      "||bad_host!.example^\n"             // invalid host
+      "@@||good.example^\n"                // exception for nothing in this list
+      "||ads.example/pixel.gif\n"          // host + path
+      "||ads*.example^\n"                  // anchored, no literal host
+      "||noanchor.example\n"               // prefix of a host: every URL of noanchor.example
+      "/banner/*/img^\n"                   // generic: skipped by default
+      "||bad_host!.example^\n"             // '!' ends the name: anchored, no literal host
       "\n",
       ListFormat::kAdblock, IndicatorKind::kDomainSuffix);
   ASSERT_TRUE(c.ok);
-  const std::vector<std::string> expected = {
-      "tracker.example\tList\t0.5", "pixel.example\tList\t0.5", "upper.example\tList\t0.5"};
-  EXPECT_EQ(body(c.feed), expected);
+  ASSERT_EQ(c.feeds.size(), 3u);
+  EXPECT_EQ(c.feeds[1].name_suffix, ".urls");
+  EXPECT_EQ(c.feeds[2].name_suffix, ".path-hosts");
+  const std::vector<std::string> hosts = {"tracker.example\tList\t0.5", "pixel.example\tList\t0.5",
+                                          "noanchor.example\tList\t0.5"};
+  EXPECT_EQ(body(c.feeds[0].text), hosts);
+  const std::vector<std::string> urls = {
+      "(?i)^(?:[^/]*\\.)?Upper\\.Example(?:[^A-Za-z0-9_.%-]|$)$\tList\t0.5",
+      "(?i)^(?:[^/]*\\.)?ads\\.example/pixel\\.gif\tList\t0.5",
+      "(?i)^(?:[^/]*\\.)?ads.*\\.example(?:[^A-Za-z0-9_.%-]|$)\tList\t0.5",
+      "(?i)^(?:[^/]*\\.)?bad_host!\\.example(?:[^A-Za-z0-9_.%-]|$)\tList\t0.5"};
+  EXPECT_EQ(body(c.feeds[1].text), urls);
+  const std::vector<std::string> path_hosts = {"upper.example\tList\t0.25",
+                                               "ads.example\tList\t0.25"};
+  EXPECT_EQ(body(c.feeds[2].text), path_hosts);
   EXPECT_EQ(c.feed.substr(0, c.feed.find('\n')),
             "# beaconwatch-feed v1 kind=domain-suffix category=ad-tracker");
+  EXPECT_EQ(c.feeds[1].text.substr(0, c.feeds[1].text.find('\n')),
+            "# beaconwatch-feed v1 kind=url-regex category=ad-tracker");
+  EXPECT_EQ(c.feeds[2].text.substr(0, c.feeds[2].text.find('\n')),
+            "# beaconwatch-feed v1 kind=domain-suffix category=ad-tracker scope=path-rule-host");
   EXPECT_EQ(c.counters.lines, 16u);
-  EXPECT_EQ(c.counters.converted, 3u);
-  EXPECT_EQ(c.counters.duplicates, 1u);
+  EXPECT_EQ(c.counters.converted, 9u);
   EXPECT_EQ(c.counters.comments, 3u);
   EXPECT_EQ(c.counters.cosmetic_skipped, 3u);
-  EXPECT_EQ(c.counters.exception_skipped, 1u);
-  EXPECT_EQ(c.counters.unsupported, 4u);
-  EXPECT_EQ(c.counters.invalid, 1u);
-  EXPECT_EQ(c.problems,
-            std::vector<std::string>{"in.txt:15: character '!' not allowed in a host name"});
+  EXPECT_EQ(c.counters.not_mail_fetch, 1u);
+  EXPECT_EQ(c.counters.exceptions_unmatched, 1u);
+  EXPECT_EQ(c.counters.host_rules, 3u);
+  EXPECT_EQ(c.counters.path_rules, 4u);
+  EXPECT_EQ(c.counters.path_rules_without_host, 2u);
+  EXPECT_EQ(c.counters.generic_skipped, 1u);
+  EXPECT_EQ(c.counters.invalid, 0u);
+  EXPECT_TRUE(c.problems.empty());
 }
 
 TEST(ListConvert, HostsFileYieldsEveryNameButReservedOnes) {
@@ -92,16 +112,17 @@ TEST(ListConvert, HostsFileYieldsEveryNameButReservedOnes) {
       "127.0.0.1 tracker.example\n"
       "tracker.example\n"
       "0.0.0.0\n"
-      "0.0.0.0 bad..example\n",
+      "0.0.0.0 bad..example\n"
+      "! AdGuard's hosts files comment with '!'\n",
       ListFormat::kHosts, IndicatorKind::kDomain);
   ASSERT_TRUE(c.ok);
   const std::vector<std::string> expected = {
       "tracker.example\tList\t0.5", "pixel.example\tList\t0.5", "pixel2.example\tList\t0.5"};
   EXPECT_EQ(body(c.feed), expected);
-  EXPECT_EQ(c.counters.lines, 10u);
+  EXPECT_EQ(c.counters.lines, 11u);
   EXPECT_EQ(c.counters.converted, 3u);
   EXPECT_EQ(c.counters.duplicates, 1u);
-  EXPECT_EQ(c.counters.comments, 1u);
+  EXPECT_EQ(c.counters.comments, 2u);
   EXPECT_EQ(c.counters.reserved_skipped, 5u);
   EXPECT_EQ(c.counters.invalid, 3u);
   const std::vector<std::string> problems = {
@@ -143,7 +164,10 @@ TEST(ListConvert, OutputLoadsWithoutProblems) {
   const Converted c = convert("||tracker.example^\n||x.example^$third-party\n",
                               ListFormat::kAdblock, IndicatorKind::kDomainSuffix, "Easy List");
   std::vector<std::string> problems;
-  auto set = IntelSet::build({{"converted", c.feed}}, problems);
+  std::vector<FeedText> feeds;
+  for (const ConvertedFeed& feed : c.feeds)
+    feeds.push_back({"converted" + feed.name_suffix, feed.text});
+  auto set = IntelSet::build(feeds, problems);
   ASSERT_TRUE(set);
   EXPECT_TRUE(problems.empty());
   IntelHit hit;
@@ -156,6 +180,9 @@ TEST(ListConvert, OutputLoadsWithoutProblems) {
 TEST(ListConvert, RefusesOptionsThatCannotWork) {
   EXPECT_FALSE(convert("x", ListFormat::kHosts, IndicatorKind::kIp).ok);
   EXPECT_FALSE(convert("x", ListFormat::kAdblock, IndicatorKind::kUrlRegex).ok);
+  EXPECT_EQ(converted_feed_path("out/easyprivacy.feed", ""), "out/easyprivacy.feed");
+  EXPECT_EQ(converted_feed_path("out/easyprivacy.feed", ".urls"), "out/easyprivacy.urls.feed");
+  EXPECT_EQ(converted_feed_path("ep", ".path-hosts"), "ep.path-hosts.feed");
   const Converted no_label = convert("x.test", ListFormat::kPlain, IndicatorKind::kDomain, "");
   EXPECT_FALSE(no_label.ok);
   EXPECT_EQ(no_label.problems, std::vector<std::string>{"--label: empty label"});
