@@ -19,6 +19,9 @@ packages=(
   libndpi-bin
   # tcpdump, the reference for tools/bench/live.sh.
   tcpdump
+  # The real-client evaluation corpus (tools/realclient): mail clients and browsers are headless
+  # Chromium, the other clients curl, wget, openssl and apt; python3 runs the servers.
+  chromium chromium-headless-shell curl wget python3
 )
 
 as_root() {

@@ -128,22 +128,25 @@ void apply_settings(const pb::SensorConfig& in, SensorConfig& out, FieldApplier&
     float value;
     float* target;
   };
-  for (const Weight& w : {Weight{det.alert_threshold(), &out.detect.alert_threshold},
-                          Weight{det.per_recipient_token(), &out.detect.per_recipient_token},
-                          Weight{det.recipient_in_url(), &out.detect.recipient_in_url},
-                          Weight{det.pixel_response(), &out.detect.pixel_response},
-                          Weight{det.cache_busting(), &out.detect.cache_busting},
-                          Weight{det.mail_client(), &out.detect.mail_client},
-                          Weight{det.no_referrer_no_cookie(), &out.detect.no_referrer_no_cookie},
-                          Weight{det.rare_domain(), &out.detect.rare_domain},
-                          Weight{det.tracker_intel(), &out.detect.tracker_intel},
-                          Weight{det.ioc_intel(), &out.detect.ioc_intel},
-                          Weight{det.mail_privacy_proxy(), &out.detect.mail_privacy_proxy},
-                          Weight{det.campaign(), &out.detect.campaign},
-                          Weight{det.inbound_mail_url(), &out.detect.inbound_mail_url},
-                          Weight{det.dns_token_label(), &out.detect.dns_token_label},
-                          Weight{det.page_referrer(), &out.detect.page_referrer},
-                          Weight{det.cookie_sent(), &out.detect.cookie_sent}}) {
+  for (const Weight& w :
+       {Weight{det.alert_threshold(), &out.detect.alert_threshold},
+        Weight{det.per_recipient_token(), &out.detect.per_recipient_token},
+        Weight{det.recipient_in_url(), &out.detect.recipient_in_url},
+        Weight{det.pixel_response(), &out.detect.pixel_response},
+        Weight{det.cache_busting(), &out.detect.cache_busting},
+        Weight{det.mail_client(), &out.detect.mail_client},
+        Weight{det.no_referrer_no_cookie(), &out.detect.no_referrer_no_cookie},
+        Weight{det.rare_domain(), &out.detect.rare_domain},
+        Weight{det.tracker_intel(), &out.detect.tracker_intel},
+        Weight{det.ioc_intel(), &out.detect.ioc_intel},
+        Weight{det.mail_privacy_proxy(), &out.detect.mail_privacy_proxy},
+        Weight{det.campaign(), &out.detect.campaign},
+        Weight{det.inbound_mail_url(), &out.detect.inbound_mail_url},
+        Weight{det.dns_token_label(), &out.detect.dns_token_label},
+        Weight{det.page_referrer(), &out.detect.page_referrer},
+        Weight{det.cookie_sent(), &out.detect.cookie_sent},
+        Weight{det.per_recipient_token_unconfirmed(), &out.detect.per_recipient_token_unconfirmed},
+        Weight{det.confirm_threshold(), &out.detect.confirm_threshold}}) {
     if (w.value != 0) *w.target = w.value;
   }
   f.apply(det.campaign_min_hosts(), "detect.campaign_min_hosts", 2, 1000,
@@ -156,6 +159,43 @@ void apply_settings(const pb::SensorConfig& in, SensorConfig& out, FieldApplier&
           out.detect.first_seen_capacity);
   f.apply(det.dns_cache_capacity(), "detect.dns_cache_capacity", 1024, 1u << 24,
           out.detect.dns_cache_capacity);
+  f.apply(det.campaign_exact_hosts(), "detect.campaign_exact_hosts", 16, 1u << 20,
+          out.detect.campaign_exact_hosts);
+  f.apply(det.campaign_exact_members_total(), "detect.campaign_exact_members_total", 1024, 1u << 24,
+          out.detect.campaign_exact_members_total);
+  f.apply(det.campaign_update_interval_s(), "detect.campaign_update_interval_s", 1, 86400,
+          out.detect.campaign_update_interval, kNsPerSecond);
+  f.apply(det.pending_per_campaign(), "detect.pending_per_campaign", 1, 1024,
+          out.detect.pending_per_campaign);
+  f.apply(det.pending_max_total(), "detect.pending_max_total", 16, 1u << 20,
+          out.detect.pending_max_total);
+  f.apply(det.beacon_domains_capacity(), "detect.beacon_domains_capacity", 16, 1u << 20,
+          out.detect.beacon_domains_capacity);
+  if (out.detect.campaign_update_interval > out.detect.campaign_window) {
+    f.fail("detect.campaign_update_interval_s = " +
+           std::to_string(out.detect.campaign_update_interval / kNsPerSecond) +
+           " is longer than detect.campaign_window_s = " +
+           std::to_string(out.detect.campaign_window / kNsPerSecond));
+  }
+  f.apply(det.application_id_tokens(), "detect.application_id_tokens", 2, 1000,
+          out.detect.application_id_tokens);
+  f.apply(det.token_evidence_capacity(), "detect.token_evidence_capacity", 1024, 1u << 24,
+          out.detect.token_evidence_capacity);
+  f.apply(det.learning_period_h(), "detect.learning_period_h", 1, 8760, out.detect.learning_period,
+          3600 * kNsPerSecond);
+  if (det.no_learning_period()) out.detect.learning_period = 0;
+  out.detect.score_internal = det.score_internal();
+  if (det.internal_suffixes_size() > 0) {
+    out.detect.internal_suffixes.assign(det.internal_suffixes().begin(),
+                                        det.internal_suffixes().end());
+  }
+  if (det.internal_networks_size() > 0) {
+    out.detect.internal_networks.assign(det.internal_networks().begin(),
+                                        det.internal_networks().end());
+  }
+  if (std::string scope_error; !correlate::BeaconDetector::validate(out.detect, scope_error)) {
+    f.fail("detect: " + scope_error);
+  }
   out.detection_inputs.intel_feeds.assign(det.intel_feeds().begin(), det.intel_feeds().end());
   out.detection_inputs.recipients_file = det.recipients_file();
   out.detection_inputs.mail_watchlists.assign(det.mail_watchlists().begin(),

@@ -42,6 +42,8 @@ struct BeaconAlert {
   FixedString<256> message_id;         // inbound mail that carried this URL
   FixedString<256> mail_recipients;    // that mail's recipients
   FixedString<64> campaign_id;
+  // Internal, not exported: how far scoring has got (FlowScorer's PerFlowFlag bits).
+  std::uint8_t per_flow = 0;
 };
 
 struct CampaignMember {

@@ -85,6 +85,25 @@ bool describe_response(const extract::HttpResponse& r, FixedString<96>& shape,
   return false;
 }
 
+// Whether the request stays on the site of the page that referred it (Sec-Fetch-Site, else the
+// Referer's host against the request's registrable domain).
+bool same_site_as_referer(const extract::HttpRequest& request,
+                          std::string_view registrable_domain) {
+  const std::string_view site = request.sec_fetch_site.view();
+  if (iequals(site, "same-origin") || iequals(site, "same-site")) return true;
+  if (iequals(site, "cross-site")) return false;
+  std::string_view referer = request.referer.view();
+  const std::size_t scheme = referer.find("://");
+  if (scheme == std::string_view::npos || registrable_domain.empty()) return false;
+  referer.remove_prefix(scheme + 3);
+  const std::size_t end = referer.find_first_of("/:?#");
+  const std::string_view referer_host = referer.substr(0, end);
+  if (referer_host.size() < registrable_domain.size()) return false;
+  const std::size_t at = referer_host.size() - registrable_domain.size();
+  return iequals(referer_host.substr(at), registrable_domain) &&
+         (at == 0 || referer_host[at - 1] == '.');
+}
+
 bool cache_busting(const extract::HttpResponse& r, FixedString<160>& why) {
   const std::string_view cc = r.cache_control.view();
   if (contains_ci(cc, "no-store") || contains_ci(cc, "no-cache") || contains_ci(cc, "max-age=0") ||
@@ -109,13 +128,32 @@ BeaconDetector::BeaconDetector(const DetectConfig& config,
       watchlist_(watchlist),
       first_seen_(config.first_seen_capacity),
       dns_cache_(config.dns_cache_capacity),
-      campaigns_(config.campaign_min_hosts, config.campaign_window, config.campaign_max_keys) {}
+      cname_cache_(config.dns_cache_capacity),
+      campaigns_(config.campaign_min_hosts, config.campaign_window, config.campaign_max_keys,
+                 CampaignLimits{config.campaign_exact_hosts, config.campaign_exact_members_total,
+                                config.campaign_update_interval}),
+      token_evidence_(config.token_evidence_capacity, config.campaign_window,
+                      config.application_id_tokens),
+      pending_(config.campaign_max_keys, config.pending_per_campaign, config.pending_max_total),
+      beacon_domains_(config.beacon_domains_capacity) {
+  std::string error;
+  // validate() has refused a bad scope before any detector is built; a scope that cannot be read
+  // here stays empty, which only makes more fetches eligible for scoring.
+  site_.configure(config.internal_suffixes, config.internal_networks, error);
+}
+
+bool BeaconDetector::validate(const DetectConfig& config, std::string& error) {
+  SiteScope scope;
+  return scope.configure(config.internal_suffixes, config.internal_networks, error);
+}
 
 BeaconDetector::~BeaconDetector() = default;
 
 void BeaconDetector::observe(const exporter::EventRecord& event, std::uint64_t sequence,
                              AlertSink& sink) {
   if (!config_.enabled) return;
+  // Campaign updates held back by the rate limit go out once packet time reaches them.
+  emit_due_campaign_updates(event.ts, sink);
   if (std::holds_alternative<extract::HttpTransaction>(event.body)) {
     observe_http(event, sequence, sink);
   } else if (const auto* tls = std::get_if<exporter::TlsHandshakeRecord>(&event.body)) {
@@ -172,7 +210,61 @@ bool BeaconDetector::rare(std::string_view registrable_domain, TimestampNs ts,
   // nDPI names the service behind well-known domains ("TLS.Google", "HTTP.Microsoft"): those are
   // new to this sensor perhaps, but not rare on the Internet.
   if (app_protocol.find('.') != std::string_view::npos) return false;
-  return ts - first <= config_.rare_window;
+  if (ts - first > config_.rare_window) return false;
+  // A sensor still learning has not seen the domains its network uses every day: "new to this
+  // sensor" says nothing about the Internet yet.
+  if (first_seen_.learned_for(ts) < config_.learning_period) {
+    ++counters_.rarity_learning;
+    return false;
+  }
+  return true;
+}
+
+bool BeaconDetector::internal(std::string_view host, const IpAddress& server, bool origin) {
+  if (config_.score_internal) return false;
+  if (site_.internal_host(host) || (origin && site_.internal_address(server))) {
+    ++counters_.internal_skipped;
+    return true;
+  }
+  return false;
+}
+
+bool BeaconDetector::judge_token(BeaconAlert& alert, std::string_view detail,
+                                 const IpAddress& client, TimestampNs ts) {
+  const TokenVerdict verdict =
+      token_evidence_.observe(alert.url_template.view(), alert.token.view(), client, ts);
+  switch (verdict) {
+    case TokenVerdict::kShared:
+      ++counters_.tokens_shared;
+      return false;
+    case TokenVerdict::kApplicationId:
+      ++counters_.tokens_application_ids;
+      return false;
+    case TokenVerdict::kUnconfirmed:
+      ++counters_.tokens_unconfirmed;
+      add_reason(alert, "per_recipient_token", config_.per_recipient_token_unconfirmed, detail);
+      return true;
+    case TokenVerdict::kPerRecipient:
+      ++counters_.tokens_per_recipient;
+      add_reason(alert, "per_recipient_token", config_.per_recipient_token, detail);
+      return true;
+  }
+  return false;
+}
+
+bool BeaconDetector::high_confidence(const BeaconAlert& alert) const {
+  if (alert.score >= config_.confirm_threshold) return true;
+  for (const Reason& reason : alert.reasons) {
+    const std::string_view signal = reason.signal.view();
+    if (signal == "ioc_intel" || signal == "recipient_in_url" || signal == "recipient_in_name" ||
+        signal == "inbound_mail_url") {
+      return true;
+    }
+    // A curated or well-kept list names the host outright (feed confidence of 0.75 or more); a
+    // weak entry, or the host of a path rule, is not enough to spread to other fetches.
+    if (signal == "tracker_intel" && reason.weight >= 0.75f * config_.tracker_intel) return true;
+  }
+  return false;
 }
 
 void BeaconDetector::apply_intel_host(BeaconAlert& alert, std::string_view host) {
@@ -180,6 +272,45 @@ void BeaconDetector::apply_intel_host(BeaconAlert& alert, std::string_view host)
   const auto set = intel_->current();
   intel::IntelHit hit;
   if (set->match_host(host, hit)) apply_intel_hit(alert, hit);
+}
+
+void BeaconDetector::apply_recipient_name(BeaconAlert& alert, std::string_view name) {
+  if (recipients_ == nullptr || !alert.recipient.empty()) return;
+  detect::RecipientDirectory::HostNameMatch match;
+  if (!recipients_->match_host_name(name, match)) return;
+  ++counters_.recipient_matches;
+  alert.recipient.assign(recipients_->address(match.recipient_index));
+  alert.recipient_encoding.assign(detect::host_name_form_name(match.form));
+  FixedString<160> detail;
+  detail.assign(alert.recipient_encoding.view());
+  detail.append(" of ");
+  detail.append(alert.recipient.view());
+  detail.append(" in ");
+  detail.append(name.substr(match.offset, match.length));
+  // A local part alone ("john-doe.t.tracker.example") could be a coincidence of names: half the
+  // weight, and not a sure alert; the whole address or its digest is the recipient.
+  const bool local_part_only = match.form == detect::HostNameForm::kLocalPart;
+  add_reason(alert, local_part_only ? "recipient_local_part_in_name" : "recipient_in_name",
+             local_part_only ? config_.recipient_in_url / 2 : config_.recipient_in_url,
+             detail.view());
+}
+
+void BeaconDetector::apply_intel_cname(BeaconAlert& alert, std::string_view host, TimestampNs ts) {
+  if (intel_ == nullptr || !alert.tracker.empty()) return;
+  const auto set = intel_->current();
+  std::string_view name = host;
+  // A few hops: real chains are one or two links (brand -> vendor -> CDN).
+  constexpr int kMaxHops = 4;
+  for (int hop = 0; hop < kMaxHops; ++hop) {
+    name = cname_cache_.lookup(name, ts);
+    if (name.empty()) return;
+    intel::IntelHit hit;
+    if (set->match_host(name, hit)) {
+      ++counters_.intel_via_cname;
+      apply_intel_hit(alert, hit);
+      return;
+    }
+  }
 }
 
 void BeaconDetector::apply_intel_ip(BeaconAlert& alert, const IpAddress& server) {
@@ -201,8 +332,14 @@ void BeaconDetector::apply_intel_hit(BeaconAlert& alert, const intel::IntelHit& 
   }
   alert.tracker.assign(hit.label);
   const bool ioc = hit.category == intel::Category::kIoc;
-  add_reason(alert, ioc ? "ioc_intel" : "tracker_intel",
-             (ioc ? config_.ioc_intel : config_.tracker_intel) * confidence, hit.label);
+  // The host of a list's host+path rule ("a tracking path lives here") matched where the path is
+  // hidden (TLS, QUIC, DNS): the list ties the name to mail tracking, but not this fetch, so it
+  // has a signal of its own that does not count as a sure alert (no cascades from it).
+  const char* signal = ioc                         ? "ioc_intel"
+                       : hit.from_path_rule_host() ? "tracker_host_intel"
+                                                   : "tracker_intel";
+  add_reason(alert, signal, (ioc ? config_.ioc_intel : config_.tracker_intel) * confidence,
+             hit.label);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -216,6 +353,11 @@ void BeaconDetector::observe_http(const exporter::EventRecord& event, std::uint6
   normalise_host(request.host.view(), alert.host);
   suffixes_.registrable_domain(alert.host.view(), alert.registrable_domain);
   alert.user_agent.assign(request.user_agent.view());
+  // A request in absolute form went to a proxy: the server address is the proxy's, not the
+  // named host's.
+  const bool origin_server =
+      !istarts_with(request.uri.view(), "http://") && !istarts_with(request.uri.view(), "https://");
+  const bool site_internal = internal(alert.host.view(), event.flow.server_ip, origin_server);
 
   const detect::UrlAnalysis analysis = detect::analyse_url(request.uri.view());
   // Some senders put the token in the host name (<hex>.t.example.com/p.gif) instead.
@@ -224,14 +366,15 @@ void BeaconDetector::observe_http(const exporter::EventRecord& event, std::uint6
   alert.url_template.assign(host_token ? host_analysis.url_template.view()
                                        : alert.registrable_domain.view());
   alert.url_template.append(analysis.url_template.view());
-  const bool has_token = !analysis.tokens.empty() || host_token;
+  bool has_token = !analysis.tokens.empty() || host_token;
   if (has_token) {
     const detect::Token& first = host_token ? host_analysis.tokens[0] : analysis.tokens[0];
     const std::string_view source = host_token ? alert.host.view() : request.uri.view();
     alert.token.assign(source.substr(first.offset, first.length));
     FixedString<160> detail;
     detail.assign(alert.url_template.view());
-    add_reason(alert, "per_recipient_token", config_.per_recipient_token, detail.view());
+    // Content fetched identically by many hosts, and object ids, are not recipients' tokens.
+    has_token = judge_token(alert, detail.view(), event.flow.client_ip, event.ts);
   }
 
   if (recipients_ != nullptr) {
@@ -247,6 +390,7 @@ void BeaconDetector::observe_http(const exporter::EventRecord& event, std::uint6
       add_reason(alert, "recipient_in_url", config_.recipient_in_url, detail.view());
     }
   }
+  apply_recipient_name(alert, request.host.view());
 
   if (http.has_response) {
     FixedString<160> why;
@@ -259,7 +403,12 @@ void BeaconDetector::observe_http(const exporter::EventRecord& event, std::uint6
   }
 
   const std::string_view client = mail_client_from_user_agent(request.user_agent.view());
-  const std::string_view webmail = webmail_from_referer(request.referer.view());
+  // A webmail page's own requests (its API, its analytics) are the webmail application, not the
+  // mail it shows: only fetches that leave the webmail's site are mail content.
+  std::string_view webmail = webmail_from_referer(request.referer.view());
+  if (!webmail.empty() && same_site_as_referer(request, alert.registrable_domain.view())) {
+    webmail = {};
+  }
   if (!client.empty()) {
     alert.mail_client.assign(client);
     add_reason(alert, "mail_client", config_.mail_client, client);
@@ -291,7 +440,8 @@ void BeaconDetector::observe_http(const exporter::EventRecord& event, std::uint6
                           : "first fetch, no Referer, no Cookie");
   }
 
-  if (rare(alert.registrable_domain.view(), event.ts, event.app_protocol.view())) {
+  if (!site_internal &&
+      rare(alert.registrable_domain.view(), event.ts, event.app_protocol.view())) {
     add_reason(alert, "rare_domain", config_.rare_domain, alert.registrable_domain.view());
   }
   const std::string_view proxy = privacy_proxy_from_host(alert.host.view());
@@ -304,6 +454,7 @@ void BeaconDetector::observe_http(const exporter::EventRecord& event, std::uint6
     intel::IntelHit hit;
     if (set->match_url(request.host.view(), request.uri.view(), hit)) apply_intel_hit(alert, hit);
   }
+  apply_intel_cname(alert, alert.host.view(), event.ts);
   apply_intel_ip(alert, event.flow.server_ip);
   if (watchlist_ != nullptr) {
     if (const WatchedUrl* watched = watchlist_->find(request.host.view(), request.uri.view())) {
@@ -314,7 +465,7 @@ void BeaconDetector::observe_http(const exporter::EventRecord& event, std::uint6
     }
   }
 
-  if (!has_token) {
+  if (!has_token || site_internal) {
     conclude(nullptr, sink);
     return;
   }
@@ -341,13 +492,16 @@ void BeaconDetector::observe_handshake(const exporter::EventRecord& event, std::
     normalise_host(name, alert.host);
   }
   suffixes_.registrable_domain(alert.host.view(), alert.registrable_domain);
+  const bool site_internal = internal(alert.host.view(), event.flow.server_ip, true);
   const bool new_domain =
-      rare(alert.registrable_domain.view(), event.ts, event.app_protocol.view());
+      !site_internal && rare(alert.registrable_domain.view(), event.ts, event.app_protocol.view());
   if (new_domain) {
     add_reason(alert, "rare_domain", config_.rare_domain, alert.registrable_domain.view());
   }
   apply_intel_host(alert, alert.host.view());
+  apply_intel_cname(alert, alert.host.view(), event.ts);
   apply_intel_ip(alert, event.flow.server_ip);
+  apply_recipient_name(alert, sni.empty() ? alert.host.view() : sni);
   if (beacon_domains_.count(std::string(alert.registrable_domain.view())) != 0) {
     add_reason(alert, "beacon_domain", config_.beacon_domain, alert.registrable_domain.view());
   }
@@ -371,7 +525,7 @@ void BeaconDetector::observe_handshake(const exporter::EventRecord& event, std::
   const CampaignObservation observation{
       "sni", alert.registrable_domain.view(), scheme, event.flow.client_ip, {}, {}, event.ts,
       false};
-  if (new_domain || campaigns_.tracking(observation)) {
+  if (!site_internal && (new_domain || campaigns_.tracking(observation))) {
     conclude(&observation, sink);
   } else {
     conclude(nullptr, sink);
@@ -386,6 +540,12 @@ void BeaconDetector::observe_dns(const exporter::EventRecord& event, std::uint64
     for (const extract::DnsAnswer& answer : dns.answers) {
       if (answer.type == 1 || answer.type == 28) {
         dns_cache_.record(answer.data.view(), dns.query_name.view(), event.ts, answer.ttl);
+      } else if (answer.type == 5) {
+        FixedString<256> alias;
+        normalise_host(answer.name.view(), alias);
+        FixedString<256> target;
+        normalise_host(answer.data.view(), target);
+        cname_cache_.record(alias.view(), target.view(), event.ts, answer.ttl);
       }
     }
     return;
@@ -394,17 +554,41 @@ void BeaconDetector::observe_dns(const exporter::EventRecord& event, std::uint64
   BeaconAlert& alert = start_alert(event, sequence, Scheme::kDns);
   normalise_host(dns.query_name.view(), alert.host);
   suffixes_.registrable_domain(alert.host.view(), alert.registrable_domain);
+  // Names of the site's own zones are never rare and never campaigns (the resolver's address
+  // says nothing about the name, so only suffixes decide).
+  if (config_.score_internal ? false : site_.internal_host(alert.host.view())) {
+    ++counters_.internal_skipped;
+    return;
+  }
   if (rare(alert.registrable_domain.view(), event.ts, event.app_protocol.view())) {
     add_reason(alert, "rare_domain", config_.rare_domain, alert.registrable_domain.view());
   }
   // A lookup without token labels is judged by the fetch that follows it, not on its own: the
-  // lookup of a known tracker host would otherwise double every alert.
-  if (analysis.tokens.empty()) return;
+  // lookup of a known tracker host would otherwise double every alert. A recipient in the name
+  // is the exception: the lookup itself tells who opened the mail.
+  apply_recipient_name(alert, dns.query_name.view());
+  if (analysis.tokens.empty() && alert.recipient.empty()) return;
   apply_intel_host(alert, alert.host.view());
+  if (analysis.tokens.empty()) {
+    conclude(nullptr, sink);
+    return;
+  }
   const detect::Token& first = analysis.tokens[0];
   alert.token.assign(dns.query_name.view().substr(first.offset, first.length));
   alert.url_template.assign(analysis.url_template.view());
+  // The same label from many hosts is a CDN's or a service's name; many labels from one host are
+  // lookups of object hashes (antivirus reputation, DNS blocklists), not a recipient's token.
+  const TokenVerdict verdict = token_evidence_.observe(
+      alert.url_template.view(), alert.token.view(), event.flow.client_ip, event.ts);
+  if (verdict == TokenVerdict::kShared || verdict == TokenVerdict::kApplicationId) {
+    ++(verdict == TokenVerdict::kShared ? counters_.tokens_shared
+                                        : counters_.tokens_application_ids);
+    return;
+  }
   add_reason(alert, "dns_token_label", config_.dns_token_label, analysis.url_template.view());
+  if (beacon_domains_.count(std::string(alert.registrable_domain.view())) != 0) {
+    add_reason(alert, "beacon_domain", config_.beacon_domain, alert.registrable_domain.view());
+  }
   const CampaignObservation observation{"dns_parent",       alert.url_template.view(),
                                         Scheme::kDns,       event.flow.client_ip,
                                         alert.token.view(), {},
@@ -416,10 +600,16 @@ void BeaconDetector::observe_dns(const exporter::EventRecord& event, std::uint64
 
 bool BeaconDetector::alertable(const BeaconAlert& alert) const {
   if (alert.score < config_.alert_threshold) return false;
+  // Rarity is not among them: it says a domain is new to this sensor, which on a new sensor is
+  // every domain, and on any sensor every new app, game or SDK. A token label in DNS is not
+  // either: antivirus reputation lookups and CDNs look the same. Both still add to the score.
   static constexpr std::string_view kMailContext[] = {
-      "mail_client",        "rare_domain",       "recipient_in_url", "inbound_mail_url",
-      "tracker_intel",      "ioc_intel",         "beacon_domain",    "dns_token_label",
-      "client_fingerprint", "mail_privacy_proxy"};
+      "mail_client",        "recipient_in_url",
+      "recipient_in_name",  "recipient_local_part_in_name",
+      "inbound_mail_url",   "tracker_intel",
+      "tracker_host_intel", "ioc_intel",
+      "beacon_domain",      "client_fingerprint",
+      "mail_privacy_proxy"};
   for (const Reason& reason : alert.reasons) {
     for (const std::string_view signal : kMailContext) {
       if (reason.signal.view() == signal) return true;
@@ -429,17 +619,18 @@ bool BeaconDetector::alertable(const BeaconAlert& alert) const {
 }
 
 void BeaconDetector::keep_pending(const std::string& id, const exporter::EventRecord& record) {
-  if (pending_.find(id) == pending_.end()) {
-    // Bounded like the campaign tracker: the keys that started waiting longest ago go first.
-    pending_order_.push_back(id);
-    while (pending_order_.size() > config_.campaign_max_keys) {
-      pending_.erase(pending_order_.front());
-      pending_order_.pop_front();
-    }
+  counters_.pending_evicted += pending_.keep(id, record);
+}
+
+void BeaconDetector::emit_due_campaign_updates(TimestampNs now, AlertSink& sink) {
+  while (campaigns_.next_due_update(now, campaign_record_)) {
+    ++counters_.campaign_updates;
+    sink.on_alert(campaign_record_);
   }
-  auto& queue = pending_[id];
-  if (queue.size() >= config_.pending_per_campaign) queue.pop_front();
-  queue.push_back(Pending{record});
+}
+
+void BeaconDetector::finish(AlertSink& sink) {
+  if (config_.enabled) emit_due_campaign_updates(CampaignTracker::kFlushAll, sink);
 }
 
 void BeaconDetector::conclude(const CampaignObservation* observation, AlertSink& sink) {
@@ -465,6 +656,9 @@ void BeaconDetector::conclude(const CampaignObservation* observation, AlertSink&
   }
   const CampaignVerdict verdict = campaigns_.observe(*observation);
   const std::string id = *verdict.campaign_id;
+  counters_.campaign_keys_evicted += verdict.key_evicted ? 1 : 0;
+  counters_.campaign_members_sketched += verdict.sketched ? 1 : 0;
+  counters_.campaigns_sketched += verdict.became_sketched ? 1 : 0;
   if (!verdict.is_campaign) {
     // Not (yet) a campaign: alert on the fetch's own merits, and keep it in case it becomes one.
     if (alertable(alert)) {
@@ -484,21 +678,16 @@ void BeaconDetector::conclude(const CampaignObservation* observation, AlertSink&
   std::size_t promoted = 0;
   if (verdict.just_formed) {
     ++counters_.campaigns_formed;
-    auto found = pending_.find(id);
-    if (found != pending_.end()) {
-      std::deque<Pending> waiting = std::move(found->second);
-      pending_.erase(found);
-      for (Pending& pending : waiting) {
-        BeaconAlert& earlier = std::get<BeaconAlert>(pending.alert.body);
-        add_reason(earlier, "campaign", weight, detail.view());
-        earlier.campaign_id.assign(id);
-        if (alertable(earlier)) {
-          ++counters_.alerts_retroactive;
-          ++promoted;
-          emit_alert(pending.alert, sink);
-        } else if (encrypted) {
-          keep_pending(sni_id(), pending.alert);
-        }
+    for (exporter::EventRecord& pending : pending_.take(id)) {
+      BeaconAlert& earlier = std::get<BeaconAlert>(pending.body);
+      add_reason(earlier, "campaign", weight, detail.view());
+      earlier.campaign_id.assign(id);
+      if (alertable(earlier)) {
+        ++counters_.alerts_retroactive;
+        ++promoted;
+        emit_alert(pending, sink);
+      } else if (encrypted) {
+        keep_pending(sni_id(), pending);
       }
     }
   }
@@ -511,32 +700,28 @@ void BeaconDetector::conclude(const CampaignObservation* observation, AlertSink&
     keep_pending(sni_id(), working_);
   }
   // Reported only once it concerns beacons: many hosts reaching a new web service is not news.
+  // And rate-limited (CampaignTracker::request_update): a wave of 100k hosts is a few updates.
   if (verdict.new_host && (member_alerted || promoted > 0)) {
-    ++counters_.campaign_updates;
-    campaign_record_.copy_envelope_of(working_);
-    campaign_record_.body = CampaignUpdate{};
-    campaigns_.describe(*observation, std::get<CampaignUpdate>(campaign_record_.body));
-    sink.on_alert(campaign_record_);
+    if (campaigns_.request_update(*observation, working_, campaign_record_)) {
+      ++counters_.campaign_updates;
+      sink.on_alert(campaign_record_);
+    } else {
+      ++counters_.campaign_updates_suppressed;
+    }
   }
 }
 
 void BeaconDetector::promote_beacon_domain(std::string_view domain, AlertSink& sink) {
-  if (domain.empty() || !beacon_domains_.insert(std::string(domain)).second) return;
-  beacon_domain_order_.emplace_back(domain);
-  if (beacon_domain_order_.size() > config_.campaign_max_keys) {
-    beacon_domains_.erase(beacon_domain_order_.front());
-    beacon_domain_order_.pop_front();
-  }
-  auto found = pending_.find(CampaignTracker::id_for("sni", domain));
-  if (found == pending_.end()) return;
-  std::deque<Pending> waiting = std::move(found->second);
-  pending_.erase(found);
-  for (Pending& pending : waiting) {
-    BeaconAlert& earlier = std::get<BeaconAlert>(pending.alert.body);
+  if (domain.empty()) return;
+  const std::uint64_t evicted_before = beacon_domains_.evicted();
+  if (!beacon_domains_.insert(domain)) return;
+  counters_.beacon_domains_evicted += beacon_domains_.evicted() - evicted_before;
+  for (exporter::EventRecord& pending : pending_.take(CampaignTracker::id_for("sni", domain))) {
+    BeaconAlert& earlier = std::get<BeaconAlert>(pending.body);
     add_reason(earlier, "beacon_domain", config_.beacon_domain, domain);
     if (alertable(earlier)) {
       ++counters_.alerts_retroactive;
-      emit_alert(pending.alert, sink);
+      emit_alert(pending, sink);
     }
   }
 }
@@ -559,10 +744,13 @@ void BeaconDetector::emit_alert(exporter::EventRecord& record, AlertSink& sink) 
       ++counters_.alerts_dns;
       break;
   }
-  sink.on_alert(record);
   // Over HTTPS only the name shows: a name that served cleartext beacons marks its TLS and QUIC
-  // fetches too. `record` may be the working alert, so it is not read after this.
-  if (cleartext) promote_beacon_domain(domain, sink);
+  // fetches too, but only from an alert sure enough that a mistake does not spread to a sender's
+  // whole domain. `record` may be the working alert, so it is not read after on_alert().
+  const bool promotes = cleartext && high_confidence(alert);
+  if (cleartext && !promotes) ++counters_.cascades_refused;
+  sink.on_alert(record);
+  if (promotes) promote_beacon_domain(domain, sink);
 }
 
 }  // namespace bw::correlate

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <time.h>
 
 #include <algorithm>
 #include <array>
@@ -29,6 +30,73 @@ struct WorkItem {
   TimestampNs ts = 0;
   std::uint64_t arena_end = 0;
   decode::DecodedPacket packet;  // `datagram` points into the worker's arena
+};
+
+// Thread names (15 characters at most) show in top -H, ps -L, perf, gdb and
+// /proc/<pid>/task/*/comm: which thread burns the CPU is then visible without a profiler.
+void name_this_thread(const char* name) {
+#if defined(__linux__)
+  pthread_setname_np(pthread_self(), name);
+#elif defined(__APPLE__)
+  pthread_setname_np(name);
+#else
+  (void)name;
+#endif
+}
+
+std::uint64_t cpu_us_of(clockid_t clock) {
+  timespec ts{};
+  if (clock_gettime(clock, &ts) != 0) return 0;
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000 +
+         static_cast<std::uint64_t>(ts.tv_nsec) / 1000;
+}
+
+std::uint64_t own_cpu_us() {
+  return cpu_us_of(CLOCK_THREAD_CPUTIME_ID);
+}
+
+// The run's threads and their CPU clocks, for the summary and health events. The slots are made
+// before any thread starts and never move. A slot's clock is set by the thread that starts that
+// thread, before the exporter starts (the exporter reads its own time through
+// CLOCK_THREAD_CPUTIME_ID instead); each thread writes its final time into its slot as it ends,
+// and the slots are read for the summary only after every thread has been joined.
+struct ThreadClocks {
+  struct Slot {
+    std::string name;
+    clockid_t clock{};
+    bool has_clock = false;
+    std::uint64_t base_us = 0;  // the capture thread is the caller's: its time before the run
+    std::uint64_t final_us = 0;
+  };
+  std::vector<Slot> slots;  // capture, workers, exporter
+
+  static void set_clock(Slot& slot, pthread_t thread) {
+#if defined(__linux__) || defined(__FreeBSD__)
+    slot.has_clock = pthread_getcpuclockid(thread, &slot.clock) == 0;
+#else
+    (void)slot;
+    (void)thread;
+#endif
+  }
+  // From the exporter thread, while the others run (health events).
+  void read_live(std::vector<ThreadCpu>& out) const {
+    out.clear();
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      const Slot& slot = slots[i];
+      std::uint64_t now = 0;
+      if (i + 1 == slots.size()) {
+        now = own_cpu_us();
+      } else if (slot.has_clock) {
+        now = cpu_us_of(slot.clock);
+      }
+      out.push_back(ThreadCpu{slot.name, now > slot.base_us ? now - slot.base_us : 0});
+    }
+  }
+  void read_final(std::vector<ThreadCpu>& out) const {
+    out.clear();
+    for (const Slot& slot : slots)
+      out.push_back(ThreadCpu{slot.name, slot.final_us});
+  }
 };
 
 TimestampNs wall_clock_now() {
@@ -168,6 +236,7 @@ class Worker final : private flow::EventSink {
 struct HealthSources {
   TimestampNs interval = 0;  // 0: no health reports
   CaptureSnapshot* capture = nullptr;
+  const ThreadClocks* threads = nullptr;
 };
 
 class Exporter final : private correlate::AlertSink {
@@ -208,6 +277,8 @@ class Exporter final : private correlate::AlertSink {
         backoff.pause();
       }
     }
+    // Campaign updates the rate limit still holds go out after the last event.
+    if (detector_ != nullptr) detector_->finish(*this);
     for (auto& writer : writers_) {
       if (!writer->flush()) note_write_error(*writer);
     }
@@ -275,6 +346,7 @@ class Exporter final : private correlate::AlertSink {
     }
     summary.exporter = counters_;
     if (detector_ != nullptr) summary.detect = detector_->counters();
+    if (health_.threads != nullptr) health_.threads->read_live(summary.threads);
     health_counters_.clear();
     summary.for_each_counter(
         [this](std::string_view section, std::string_view name, std::uint64_t value) {
@@ -628,8 +700,13 @@ class PipelineRun {
       workers_.push_back(std::make_unique<Worker>(worker_config, *lane, dispatched_));
     }
     // Health reports run on the sensor's clock, so only live: a replay prints its summary.
+    clocks_.slots.resize(worker_count + 2);
+    clocks_.slots.front().name = "bw-capture";
+    for (std::uint32_t i = 0; i < worker_count; ++i)
+      clocks_.slots[i + 1].name = "bw-worker-" + std::to_string(i);
+    clocks_.slots.back().name = "bw-export";
     HealthSources health;
-    if (live) health = {config.pipeline.health_interval, &capture_snapshot_};
+    if (live) health = {config.pipeline.health_interval, &capture_snapshot_, &clocks_};
     exporter_ = std::make_unique<Exporter>(
         lanes_, writers, exporter::EncoderContext{config.sensor_id, std::move(source_names)},
         detector_.get(), detection, health,
@@ -651,21 +728,54 @@ class PipelineRun {
     return !detector_ || store.empty() || detector_->first_seen().load(store, error);
   }
 
+  // Starts the workers and the exporter; the calling thread becomes the capture thread (named
+  // bw-capture until finish(), which gives it its name back).
   void start() {
+#if defined(__linux__)
+    caller_named_ = pthread_getname_np(pthread_self(), caller_name_, sizeof caller_name_) == 0;
+#endif
+    name_this_thread("bw-capture");
+    ThreadClocks::Slot& capture = clocks_.slots.front();
+    ThreadClocks::set_clock(capture, pthread_self());
+    capture.base_us = own_cpu_us();
     threads_.reserve(workers_.size() + 1);
-    for (auto& worker : workers_)
-      threads_.emplace_back([&worker] { worker->run(); });
-    threads_.emplace_back([this] { exporter_->run(); });
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      ThreadClocks::Slot& slot = clocks_.slots[i + 1];
+      threads_.emplace_back([this, i, &slot] {
+        name_this_thread(slot.name.c_str());
+        workers_[i]->run();
+        slot.final_us = own_cpu_us();
+      });
+      ThreadClocks::set_clock(slot, threads_.back().native_handle());
+    }
+    ThreadClocks::Slot& exporter = clocks_.slots.back();
+    threads_.emplace_back([this, &exporter] {
+      name_this_thread(exporter.name.c_str());
+      exporter_->run();
+      exporter.final_us = own_cpu_us();
+    });
   }
 
-  std::vector<std::unique_ptr<WorkerLane>>& lanes() { return lanes_; }
-  CaptureSnapshot* capture_snapshot() { return &capture_snapshot_; }
-  std::atomic<std::uint64_t>& dispatched() { return dispatched_; }
+  std::vector<std::unique_ptr<WorkerLane>>& lanes() {
+    return lanes_;
+  }
+  CaptureSnapshot* capture_snapshot() {
+    return &capture_snapshot_;
+  }
+  std::atomic<std::uint64_t>& dispatched() {
+    return dispatched_;
+  }
 
   // Joins every thread (the capture loop has sent the end marker) and fills the summary.
   void finish(const CaptureLoop& capture, ReplayResult& result) {
+    ThreadClocks::Slot& capture_slot = clocks_.slots.front();
+    capture_slot.final_us = own_cpu_us() - capture_slot.base_us;
     for (auto& thread : threads_)
       thread.join();
+    clocks_.read_final(result.summary.threads);
+#if defined(__linux__)
+    if (caller_named_) pthread_setname_np(pthread_self(), caller_name_);
+#endif
     result.summary.capture = const_cast<CaptureLoop&>(capture).counters();
     result.summary.decode = capture.decode_counters();
     std::uint64_t output_waits = 0;
@@ -699,6 +809,9 @@ class PipelineRun {
   CaptureSnapshot capture_snapshot_;
   std::unique_ptr<Exporter> exporter_;
   std::vector<std::thread> threads_;
+  ThreadClocks clocks_;
+  char caller_name_[16] = {};
+  bool caller_named_ = false;
 };
 
 }  // namespace

@@ -45,6 +45,12 @@ void RunSummary::for_each_counter(
   visit_section("smtp", total.smtp, visitor);
   visit_section("detect", detect, visitor);
   visit_section("export", exporter, visitor);
+  std::string name;
+  for (const ThreadCpu& thread : threads) {
+    name.assign(thread.name);
+    name.append(".cpu_us");
+    visitor("thread", name, thread.cpu_us);
+  }
 }
 
 void RunSummary::print(std::FILE* out) const {

@@ -64,15 +64,24 @@ struct WorkerSummary {
   std::uint64_t items = 0;
 };
 
+// One of the run's threads (bw-capture, bw-worker-N, bw-export) and the CPU time it has used
+// (user + system, its own clock: pthread_getcpuclockid).
+struct ThreadCpu {
+  std::string name;
+  std::uint64_t cpu_us = 0;
+};
+
 struct RunSummary {
   CaptureCounters capture;
   decode::DecodeCounters decode;
   std::vector<WorkerSummary> workers;
   ExportCounters exporter;
   correlate::DetectCounters detect;
+  std::vector<ThreadCpu> threads;  // capture, workers in order, exporter
 
   WorkerSummary worker_totals() const;
-  // Every counter in a fixed order, workers summed.
+  // Every counter in a fixed order, workers summed; then each thread's CPU time as section
+  // "thread", name "<thread>.cpu_us" (e.g. thread.bw-worker-0.cpu_us).
   void for_each_counter(const std::function<void(std::string_view section, std::string_view name,
                                                  std::uint64_t value)>& visitor) const;
   // Prints "section.counter value" lines, non-zero counters only, in that order.

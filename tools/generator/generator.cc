@@ -24,6 +24,7 @@ ProfileBuilder find_profile(std::string_view name) {
   if (name == "mixed") return build_mixed_profile;
   if (name == "history") return build_history_profile;
   if (name == "apt") return build_apt_profile;
+  if (name == "wave") return build_wave_profile;
   return nullptr;
 }
 
@@ -44,7 +45,7 @@ std::string cell(std::string_view value) {
 
 const std::vector<std::string_view>& profile_names() {
   static const std::vector<std::string_view> names = {"demo",  "encap",   "protocols", "dense",
-                                                      "mixed", "history", "apt"};
+                                                      "mixed", "history", "apt",       "wave"};
   return names;
 }
 

@@ -16,11 +16,11 @@ namespace bw::gen {
 
 struct GeneratorOptions {
   std::uint64_t seed = 1;
-  std::string profile = "demo";  // demo, encap, protocols, dense, mixed, history, apt
+  std::string profile = "demo";  // demo, encap, protocols, dense, mixed, history, apt, wave
   std::uint32_t linktype = 1;    // 0 null, 1 Ethernet, 101 raw IP, 113 SLL, 276 SLL2
   using Format = CaptureFormat;
   Format format = Format::kPcapMicro;
-  std::size_t scale = 1;  // multiplies the flow count of dense and mixed, the hosts of history/apt
+  std::size_t scale = 1;         // flows of dense, mixed and wave; hosts of history/apt
   std::uint16_t interfaces = 1;  // pcapng only: flows are spread over this many interfaces
 };
 

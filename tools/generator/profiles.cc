@@ -858,3 +858,49 @@ void build_mixed_profile(World& world) {
 }
 
 }  // namespace bw::gen
+
+namespace bw::gen {
+
+IpAddress wave_client_address(std::size_t index) {
+  // 10.64.0.0/10 holds 4M clients; skipping the .0 and .255 of every /24 keeps addresses
+  // ordinary-looking.
+  const std::size_t n = (index / 254) * 256 + index % 254 + 1;
+  return ipv4_address(10, static_cast<std::uint8_t>(64 + (n >> 16)),
+                      static_cast<std::uint8_t>((n >> 8) & 0xff),
+                      static_cast<std::uint8_t>(n & 0xff));
+}
+
+void build_wave_profile(World& world) {
+  Rng& rng = world.rng();
+  const std::size_t opens = kWaveOpensPerScale * world.options().scale;
+  Site& tracker = world.site("mail.briefing-eu-news.com", {});
+  TimestampNs t = world.epoch();
+  for (std::size_t n = 0; n < opens; ++n) {
+    // About 650 opens per second, like dense: a 200k wave spans five minutes of packet time.
+    t += jitter(rng, us(100), ms(3));
+    const double draw = rng.unit();
+    const HostOs os = draw < 0.6 ? HostOs::kWindows : draw < 0.85 ? HostOs::kMacos : HostOs::kLinux;
+    Host& client = world.add_client(os, wave_client_address(n));
+    const std::string recipient = "member" + std::to_string(n) + "@nat-assembly.eu";
+    const Labels beacon{true, recipient, "wave"};
+    const MailClient mail = mail_client_of(client, rng);
+    HttpConnection c;
+    c.close = mail == MailClient::kOutlook ? TcpClose::kClientReset : TcpClose::kServerFin;
+    c.idle_before_close = ms(static_cast<std::int64_t>(rng.range(20, 400)));
+    c.exchanges.push_back(pixel_exchange(
+        mail, tracker.name, "/open/" + make_token(TokenStyle::kHex32, rng, recipient) + ".gif",
+        gif_pixel(), "image/gif", 200, rng, t, beacon));
+    http_connection(world, ends_to(world, client, *tracker.ipv4), t, c);
+    // Some clients also load the mail's HTTPS content from the same sender.
+    if (rng.chance(kWaveTlsShare)) {
+      TlsSession s;
+      s.hello = hello_for(tls_client_of(mail), tracker.name, {"h2", "http/1.1"});
+      s.cipher = s.hello.client == TlsClient::kSchannel ? 0xc030 : 0x1301;
+      s.response_bytes = rng.range(2000, 12000);
+      s.labels = beacon;
+      tls_connection(world, ends_to(world, client, *tracker.ipv4), t + ms(40), s);
+    }
+  }
+}
+
+}  // namespace bw::gen

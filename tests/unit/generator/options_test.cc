@@ -24,7 +24,7 @@ TEST(OptionsTest, ParsesCommandLineSpellings) {
   EXPECT_TRUE(parse_format("pcap-ns", format));
   EXPECT_EQ(format, CaptureFormat::kPcapNano);
   EXPECT_FALSE(parse_format("erf", format));
-  EXPECT_EQ(profile_names().size(), 7u);
+  EXPECT_EQ(profile_names().size(), 8u);  // demo encap protocols dense mixed history apt wave
 }
 
 TEST(OptionsTest, RejectsBadOptionsWithAMessage) {
