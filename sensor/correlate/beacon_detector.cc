@@ -134,6 +134,7 @@ BeaconDetector::BeaconDetector(const DetectConfig& config,
                                 config.campaign_update_interval}),
       token_evidence_(config.token_evidence_capacity, config.campaign_window,
                       config.application_id_tokens),
+      recent_opens_(config.token_evidence_capacity),
       pending_(config.campaign_max_keys, config.pending_per_campaign, config.pending_max_total),
       beacon_domains_(config.beacon_domains_capacity) {
   std::string error;
@@ -154,6 +155,7 @@ void BeaconDetector::observe(const exporter::EventRecord& event, std::uint64_t s
   if (!config_.enabled) return;
   // Campaign updates held back by the rate limit go out once packet time reaches them.
   emit_due_campaign_updates(event.ts, sink);
+  release_deferred(event.ts, sink);
   if (std::holds_alternative<extract::HttpTransaction>(event.body)) {
     observe_http(event, sequence, sink);
   } else if (const auto* tls = std::get_if<exporter::TlsHandshakeRecord>(&event.body)) {
@@ -250,6 +252,43 @@ bool BeaconDetector::judge_token(BeaconAlert& alert, std::string_view detail,
       return true;
   }
   return false;
+}
+
+bool BeaconDetector::only_beacon_domain(const BeaconAlert& alert) {
+  bool by_beacon_domain = false;
+  for (const Reason& reason : alert.reasons) {
+    const std::string_view signal = reason.signal.view();
+    if (signal == "beacon_domain") {
+      by_beacon_domain = true;
+    } else if (signal == "mail_client" || signal == "client_fingerprint" ||
+               signal.find("intel") != std::string_view::npos ||
+               signal.find("recipient") != std::string_view::npos || signal == "inbound_mail_url" ||
+               signal == "mail_privacy_proxy") {
+      return false;  // it has mail context of its own
+    }
+  }
+  return by_beacon_domain;
+}
+
+bool BeaconDetector::same_open(const BeaconAlert& alert, const IpAddress& client, TimestampNs ts) {
+  if (!only_beacon_domain(alert) ||
+      !recent_opens_.within(client, alert.host.view(), ts, config_.same_open_window)) {
+    return false;
+  }
+  ++counters_.same_open_suppressed;
+  return true;
+}
+
+void BeaconDetector::release_deferred(TimestampNs now, AlertSink& sink) {
+  while (!deferred_.empty() && (now == CampaignTracker::kFlushAll ||
+                                deferred_.front().ts + config_.same_open_window <= now)) {
+    exporter::EventRecord record = std::move(deferred_.front());
+    deferred_.pop_front();
+    if (same_open(std::get<BeaconAlert>(record.body), record.flow.client_ip, record.ts)) continue;
+    releasing_ = true;
+    emit_alert(record, sink);
+    releasing_ = false;
+  }
 }
 
 bool BeaconDetector::high_confidence(const BeaconAlert& alert) const {
@@ -504,6 +543,7 @@ void BeaconDetector::observe_handshake(const exporter::EventRecord& event, std::
   apply_recipient_name(alert, sni.empty() ? alert.host.view() : sni);
   if (beacon_domains_.count(std::string(alert.registrable_domain.view())) != 0) {
     add_reason(alert, "beacon_domain", config_.beacon_domain, alert.registrable_domain.view());
+    if (same_open(alert, event.flow.client_ip, event.ts)) return;
   }
   if (intel_ != nullptr) {
     const auto set = intel_->current();
@@ -525,7 +565,10 @@ void BeaconDetector::observe_handshake(const exporter::EventRecord& event, std::
   const CampaignObservation observation{
       "sni", alert.registrable_domain.view(), scheme, event.flow.client_ip, {}, {}, event.ts,
       false};
-  if (!site_internal && (new_domain || campaigns_.tracking(observation))) {
+  // A name the lists know as a tracker is followed too, rare or not: a wave of opens shows as
+  // many hosts reaching it, which a single fetch of a weakly listed name does not.
+  const bool listed_tracker = !alert.tracker.empty();
+  if (!site_internal && (new_domain || listed_tracker || campaigns_.tracking(observation))) {
     conclude(&observation, sink);
   } else {
     conclude(nullptr, sink);
@@ -630,7 +673,9 @@ void BeaconDetector::emit_due_campaign_updates(TimestampNs now, AlertSink& sink)
 }
 
 void BeaconDetector::finish(AlertSink& sink) {
-  if (config_.enabled) emit_due_campaign_updates(CampaignTracker::kFlushAll, sink);
+  if (!config_.enabled) return;
+  release_deferred(CampaignTracker::kFlushAll, sink);
+  emit_due_campaign_updates(CampaignTracker::kFlushAll, sink);
 }
 
 void BeaconDetector::conclude(const CampaignObservation* observation, AlertSink& sink) {
@@ -676,12 +721,20 @@ void BeaconDetector::conclude(const CampaignObservation* observation, AlertSink&
   detail.append(" ");
   detail.append(observation->key);
   std::size_t promoted = 0;
-  if (verdict.just_formed) {
-    ++counters_.campaigns_formed;
+  if (verdict.just_formed) ++counters_.campaigns_formed;
+  alert.campaign_id.assign(id);
+  add_reason(alert, "campaign", weight, detail.view());
+  const bool member_alerted = alertable(alert);
+  // Fetches that waited are alerted retroactively only on a sure member's word: a listed tracker,
+  // a recipient, an inbound-mail URL, or a score at the confirm threshold. A campaign of weak
+  // members keeps them waiting (bounded) until such a member comes.
+  if (member_alerted && (high_confidence(alert) || !alert.tracker.empty())) {
     for (exporter::EventRecord& pending : pending_.take(id)) {
       BeaconAlert& earlier = std::get<BeaconAlert>(pending.body);
-      add_reason(earlier, "campaign", weight, detail.view());
-      earlier.campaign_id.assign(id);
+      if (earlier.campaign_id.empty()) {
+        add_reason(earlier, "campaign", weight, detail.view());
+        earlier.campaign_id.assign(id);
+      }
       if (alertable(earlier)) {
         ++counters_.alerts_retroactive;
         ++promoted;
@@ -691,13 +744,12 @@ void BeaconDetector::conclude(const CampaignObservation* observation, AlertSink&
       }
     }
   }
-  alert.campaign_id.assign(id);
-  add_reason(alert, "campaign", weight, detail.view());
-  const bool member_alerted = alertable(alert);
   if (member_alerted) {
     emit_alert(working_, sink);
   } else if (encrypted) {
     keep_pending(sni_id(), working_);
+  } else if (alert.score > 0) {
+    keep_pending(id, working_);
   }
   // Reported only once it concerns beacons: many hosts reaching a new web service is not news.
   // And rate-limited (CampaignTracker::request_update): a wave of 100k hosts is a few updates.
@@ -719,6 +771,7 @@ void BeaconDetector::promote_beacon_domain(std::string_view domain, AlertSink& s
   for (exporter::EventRecord& pending : pending_.take(CampaignTracker::id_for("sni", domain))) {
     BeaconAlert& earlier = std::get<BeaconAlert>(pending.body);
     add_reason(earlier, "beacon_domain", config_.beacon_domain, domain);
+    if (same_open(earlier, pending.flow.client_ip, pending.ts)) continue;
     if (alertable(earlier)) {
       ++counters_.alerts_retroactive;
       emit_alert(pending, sink);
@@ -728,6 +781,16 @@ void BeaconDetector::promote_beacon_domain(std::string_view domain, AlertSink& s
 
 void BeaconDetector::emit_alert(exporter::EventRecord& record, AlertSink& sink) {
   const BeaconAlert& alert = std::get<BeaconAlert>(record.body);
+  // A TLS/QUIC fetch tied to mail only by its name waits for the cleartext alert of the same
+  // open that may follow it (see same_open_window).
+  if (!releasing_ && (alert.scheme == Scheme::kTls || alert.scheme == Scheme::kQuic) &&
+      only_beacon_domain(alert)) {
+    if (deferred_.size() < config_.deferred_max) {
+      deferred_.push_back(record);
+      return;
+    }
+    ++counters_.deferred_overflow;
+  }
   const std::string domain(alert.registrable_domain.view());
   const bool cleartext = alert.scheme == Scheme::kHttp || alert.scheme == Scheme::kDns;
   switch (alert.scheme) {
@@ -749,6 +812,7 @@ void BeaconDetector::emit_alert(exporter::EventRecord& record, AlertSink& sink) 
   // whole domain. `record` may be the working alert, so it is not read after on_alert().
   const bool promotes = cleartext && high_confidence(alert);
   if (cleartext && !promotes) ++counters_.cascades_refused;
+  recent_opens_.record(record.flow.client_ip, alert.host.view(), record.ts);
   sink.on_alert(record);
   if (promotes) promote_beacon_domain(domain, sink);
 }

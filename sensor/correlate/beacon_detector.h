@@ -21,6 +21,7 @@
 #include "sensor/correlate/mail_watchlist.h"
 #include "sensor/correlate/pending_alerts.h"
 #include "sensor/correlate/public_suffix.h"
+#include "sensor/correlate/recent_opens.h"
 #include "sensor/correlate/site_scope.h"
 #include "sensor/correlate/token_evidence.h"
 #include "sensor/export/event_record.h"
@@ -75,6 +76,13 @@ struct DetectConfig {
   // host within the campaign window make them object ids, not a recipient's token.
   std::size_t token_evidence_capacity = 262144;
   std::uint32_t application_id_tokens = 3;
+  // One open shows as several connections at once: a TLS/QUIC fetch promoted only by
+  // beacon_domain, from a client that had an alert on the same name this recently, is the same
+  // open and is counted (same_open_suppressed), not alerted again.
+  TimestampNs same_open_window = 120 * kNsPerSecond;
+  // Such fetches wait that long before they are raised, since the cleartext alert of the same
+  // open may come just after them; at most this many wait (more are raised at once, counted).
+  std::size_t deferred_max = 1024;
   // A registrable domain counts as rare while it is younger than this (to this sensor).
   TimestampNs rare_window = TimestampNs{24} * 3600 * kNsPerSecond;
   std::uint32_t campaign_min_hosts = 3;
@@ -118,6 +126,8 @@ struct DetectConfig {
   X(tokens_per_recipient)        \
   X(cascades_refused)            \
   X(intel_via_cname)             \
+  X(same_open_suppressed)        \
+  X(deferred_overflow)           \
   X(campaign_members_sketched)   \
   X(campaigns_sketched)          \
   X(campaign_updates_suppressed) \
@@ -188,6 +198,14 @@ class BeaconDetector {
   // Intel, a recipient, an inbound-mail URL, or a score at the confirm threshold: an alert that
   // may promote other fetches (beacon_domain, retroactive alerts).
   bool high_confidence(const BeaconAlert& alert) const;
+  // Whether `alert`, about to be raised only because its name served beacons, repeats an open
+  // already reported for the same client and name (counted when it does).
+  bool same_open(const BeaconAlert& alert, const IpAddress& client, TimestampNs ts);
+  // Whether beacon_domain is the alert's only tie to mail.
+  static bool only_beacon_domain(const BeaconAlert& alert);
+  // Raises the deferred alerts whose wait is over at `now` (all of them at kFlushAll), except
+  // those that turned out to repeat an open already reported.
+  void release_deferred(TimestampNs now, AlertSink& sink);
   // Joins the campaign, then emits the alert if the score is high enough and any campaign news.
   void conclude(const CampaignObservation* observation, AlertSink& sink);
   void emit_alert(exporter::EventRecord& record, AlertSink& sink);
@@ -216,6 +234,9 @@ class BeaconDetector {
   CampaignTracker campaigns_;
   SiteScope site_;
   TokenEvidence token_evidence_;
+  RecentOpens recent_opens_;
+  std::deque<exporter::EventRecord> deferred_;  // TLS/QUIC alerts by beacon_domain alone
+  bool releasing_ = false;                      // emit_alert() called by release_deferred()
   std::unordered_set<std::string> client_host_pairs_;
   std::deque<std::string> client_host_order_;
   PendingAlerts pending_;  // by campaign (or "sni") id

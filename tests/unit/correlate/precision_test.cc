@@ -343,6 +343,8 @@ TEST_F(PrecisionTest, OnlyAConfidentAlertMarksItsDomainForTlsFetches) {
       3, *this);
   ASSERT_EQ(beacons().size(), 2u);
   detector.observe(tls(6, "t.sender-example.com", 3 * kNsPerSecond), 4, *this);
+  EXPECT_EQ(beacons().size(), 2u);  // waits: the cleartext alert of the same open may follow
+  detector.finish(*this);
   ASSERT_EQ(beacons().size(), 3u);
   EXPECT_NE(reason(*beacons()[2], "beacon_domain"), nullptr);
 }
@@ -357,6 +359,7 @@ TEST_F(PrecisionTest, ARecipientInTheUrlIsSureEnoughAtOnce) {
   ASSERT_EQ(beacons().size(), 1u);
   EXPECT_EQ(detector.counters().cascades_refused, 0u);
   detector.observe(tls(3, "news-lookalike.com", kNsPerSecond), 2, *this);
+  detector.finish(*this);
   ASSERT_EQ(beacons().size(), 2u);
   EXPECT_NE(reason(*beacons()[1], "beacon_domain"), nullptr);
 }
@@ -451,6 +454,33 @@ TEST_F(PrecisionTest, ARecipientInTheServerNameIsFoundOverTls) {
   ASSERT_EQ(found.size(), 1u);  // the digest above is not anna's; her address in labels is
   ASSERT_NE(reason(*found[0], "recipient_in_name"), nullptr);
   EXPECT_EQ(found[0]->recipient.view(), "anna.berg@parliament.example");
+}
+
+TEST_F(PrecisionTest, TheOtherConnectionsOfAnOpenAlreadyReportedAreNotAlertedAgain) {
+  detect::RecipientDirectory directory;
+  ASSERT_TRUE(directory.add("anna.berg@parliament.example"));
+  BeaconDetector detector(DetectConfig{}, &directory, nullptr, nullptr);
+  // A sure open marks the sender's name.
+  detector.observe(http({1, "mail.sender-example.com",
+                         "/t/YW5uYS5iZXJnQHBhcmxpYW1lbnQuZXhhbXBsZQ/b.gif", kOutlook, 0}),
+                   1, *this);
+  ASSERT_EQ(beacons().size(), 1u);
+  // Another recipient's client opens the same newsletter: two HTTPS connections for its images
+  // first, then the pixel over HTTP. One open, one alert.
+  const TimestampNs t = 60 * kNsPerSecond;
+  detector.observe(tls(2, "mail.sender-example.com", t), 2, *this);
+  detector.observe(tls(2, "mail.sender-example.com", t + 1000), 3, *this);
+  detector.observe(
+      http({2, "mail.sender-example.com", "/t/" + hex_token(2) + "/b.gif", kOutlook, t + 2000}), 4,
+      *this);
+  // A third recipient reads it in a webmail: HTTPS only, nothing else reports that open.
+  detector.observe(tls(3, "mail.sender-example.com", t + kNsPerSecond), 5, *this);
+  detector.finish(*this);
+  const auto found = beacons();
+  ASSERT_EQ(found.size(), 3u);
+  EXPECT_EQ(found[1]->scheme, Scheme::kHttp);
+  EXPECT_EQ(found[2]->scheme, Scheme::kTls);
+  EXPECT_EQ(detector.counters().same_open_suppressed, 2u);
 }
 
 }  // namespace
