@@ -568,11 +568,16 @@ void BeaconDetector::observe_handshake(const exporter::EventRecord& event, std::
   // A name the lists know as a tracker is followed too, rare or not: a wave of opens shows as
   // many hosts reaching it, which a single fetch of a weakly listed name does not.
   const bool listed_tracker = !alert.tracker.empty();
+  // A fetch that scores nothing yet still waits (bounded) under its name, unless the name is the
+  // site's own or one nDPI knows as a service: on a new sensor nothing is rare, and the first sure
+  // cleartext open of a new tracking domain may come after its first HTTPS opens.
+  hold_unscored_ = !site_internal && event.app_protocol.view().find('.') == std::string_view::npos;
   if (!site_internal && (new_domain || listed_tracker || campaigns_.tracking(observation))) {
     conclude(&observation, sink);
   } else {
     conclude(nullptr, sink);
   }
+  hold_unscored_ = false;
 }
 
 void BeaconDetector::observe_dns(const exporter::EventRecord& event, std::uint64_t sequence,
@@ -694,7 +699,7 @@ void BeaconDetector::conclude(const CampaignObservation* observation, AlertSink&
   if (observation == nullptr) {
     if (alertable(alert)) {
       emit_alert(working_, sink);
-    } else if (encrypted && alert.score > 0) {
+    } else if (encrypted && (alert.score > 0 || hold_unscored_)) {
       keep_pending(sni_id(), working_);
     }
     return;

@@ -237,6 +237,7 @@ class BeaconDetector {
   RecentOpens recent_opens_;
   std::deque<exporter::EventRecord> deferred_;  // TLS/QUIC alerts by beacon_domain alone
   bool releasing_ = false;                      // emit_alert() called by release_deferred()
+  bool hold_unscored_ = false;  // conclude(): a TLS/QUIC fetch waits even at score 0
   std::unordered_set<std::string> client_host_pairs_;
   std::deque<std::string> client_host_order_;
   PendingAlerts pending_;  // by campaign (or "sni") id
