@@ -1,5 +1,6 @@
 #include "sensor/correlate/beacon_detector.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -10,114 +11,6 @@
 #include "sensor/intel/intel_holder.h"
 
 namespace bw::correlate {
-namespace {
-
-const char* image_name(extract::ImageFormat format) {
-  switch (format) {
-    case extract::ImageFormat::kGif:
-      return "gif";
-    case extract::ImageFormat::kPng:
-      return "png";
-    case extract::ImageFormat::kJpeg:
-      return "jpeg";
-    case extract::ImageFormat::kWebp:
-      return "webp";
-    case extract::ImageFormat::kIco:
-      return "ico";
-    default:
-      return "image";
-  }
-}
-
-bool is_image_path(std::string_view location) {
-  const std::size_t query = location.find_first_of("?#");
-  const std::string_view path = location.substr(0, query);
-  for (const std::string_view ext : {".gif", ".png", ".jpg", ".jpeg", ".webp", ".ico", ".bmp"}) {
-    if (path.size() >= ext.size() && contains_ci(path.substr(path.size() - ext.size()), ext)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// "200 image/gif 1x1 43 bytes"; also says whether the response is pixel-shaped and why.
-bool describe_response(const extract::HttpResponse& r, FixedString<96>& shape,
-                       FixedString<160>& why) {
-  char text[96];
-  const auto& image = r.image;
-  int n = std::snprintf(text, sizeof text, "%u %.*s", r.status,
-                        static_cast<int>(r.content_type.size()), r.content_type.view().data());
-  if (image.format != extract::ImageFormat::kNone && image.dimensions_known) {
-    n += std::snprintf(text + n, sizeof text - static_cast<std::size_t>(n), " %ux%u", image.width,
-                       image.height);
-  }
-  if (r.content_length >= 0 && n < static_cast<int>(sizeof text)) {
-    std::snprintf(text + n, sizeof text - static_cast<std::size_t>(n), " %lld bytes",
-                  static_cast<long long>(r.content_length));
-  }
-  shape.assign(text);
-  constexpr std::uint32_t kPixelSide = 2;
-  constexpr std::int64_t kTinyImageBytes = 512;
-  if (image.format != extract::ImageFormat::kNone && image.dimensions_known &&
-      image.width <= kPixelSide && image.height <= kPixelSide) {
-    std::snprintf(text, sizeof text, "%ux%u %s", image.width, image.height,
-                  image_name(image.format));
-    why.assign(text);
-    return true;
-  }
-  if (image.format != extract::ImageFormat::kNone && r.content_length >= 0 &&
-      r.content_length <= kTinyImageBytes) {
-    std::snprintf(text, sizeof text, "%s of %lld bytes", image_name(image.format),
-                  static_cast<long long>(r.content_length));
-    why.assign(text);
-    return true;
-  }
-  if (r.status == 204) {
-    why.assign("204 No Content");
-    return true;
-  }
-  // Trackers that log the open and then hand over the image elsewhere answer with a redirect.
-  if (r.status >= 300 && r.status < 400 && is_image_path(r.location.view())) {
-    why.assign("redirect to ");
-    why.append(r.location.view());
-    return true;
-  }
-  return false;
-}
-
-// Whether the request stays on the site of the page that referred it (Sec-Fetch-Site, else the
-// Referer's host against the request's registrable domain).
-bool same_site_as_referer(const extract::HttpRequest& request,
-                          std::string_view registrable_domain) {
-  const std::string_view site = request.sec_fetch_site.view();
-  if (iequals(site, "same-origin") || iequals(site, "same-site")) return true;
-  if (iequals(site, "cross-site")) return false;
-  std::string_view referer = request.referer.view();
-  const std::size_t scheme = referer.find("://");
-  if (scheme == std::string_view::npos || registrable_domain.empty()) return false;
-  referer.remove_prefix(scheme + 3);
-  const std::size_t end = referer.find_first_of("/:?#");
-  const std::string_view referer_host = referer.substr(0, end);
-  if (referer_host.size() < registrable_domain.size()) return false;
-  const std::size_t at = referer_host.size() - registrable_domain.size();
-  return iequals(referer_host.substr(at), registrable_domain) &&
-         (at == 0 || referer_host[at - 1] == '.');
-}
-
-bool cache_busting(const extract::HttpResponse& r, FixedString<160>& why) {
-  const std::string_view cc = r.cache_control.view();
-  if (contains_ci(cc, "no-store") || contains_ci(cc, "no-cache") || contains_ci(cc, "max-age=0") ||
-      contains_ci(r.pragma.view(), "no-cache") || r.expires.view() == "0" ||
-      r.expires.view() == "-1" || contains_ci(r.expires.view(), "1970") ||
-      contains_ci(r.expires.view(), "1990")) {
-    why.assign("Cache-Control: ");
-    why.append(cc.empty() ? r.pragma.view() : cc);
-    return true;
-  }
-  return false;
-}
-
-}  // namespace
 
 BeaconDetector::BeaconDetector(const DetectConfig& config,
                                const detect::RecipientDirectory* recipients,
@@ -136,12 +29,8 @@ BeaconDetector::BeaconDetector(const DetectConfig& config,
                       config.application_id_tokens),
       recent_opens_(config.token_evidence_capacity),
       pending_(config.campaign_max_keys, config.pending_per_campaign, config.pending_max_total),
-      beacon_domains_(config.beacon_domains_capacity) {
-  std::string error;
-  // validate() has refused a bad scope before any detector is built; a scope that cannot be read
-  // here stays empty, which only makes more fetches eligible for scoring.
-  site_.configure(config.internal_suffixes, config.internal_networks, error);
-}
+      beacon_domains_(config.beacon_domains_capacity),
+      scorer_(config, recipients, intel) {}
 
 bool BeaconDetector::validate(const DetectConfig& config, std::string& error) {
   SiteScope scope;
@@ -150,25 +39,55 @@ bool BeaconDetector::validate(const DetectConfig& config, std::string& error) {
 
 BeaconDetector::~BeaconDetector() = default;
 
+void BeaconDetector::observe_prescored(const exporter::EventRecord& prescored) {
+  if (!config_.enabled) return;
+  working_ = prescored;
+  prescored_waiting_ = true;
+}
+
+void BeaconDetector::count_per_flow_reasons(const BeaconAlert& alert) {
+  for (const Reason& reason : alert.reasons) {
+    const std::string_view signal = reason.signal.view();
+    if (signal.find("recipient") != std::string_view::npos) ++counters_.recipient_matches;
+    if (signal.find("intel") != std::string_view::npos || signal == "client_fingerprint") {
+      ++counters_.intel_hits;
+    }
+  }
+}
+
 void BeaconDetector::observe(const exporter::EventRecord& event, std::uint64_t sequence,
                              AlertSink& sink) {
   if (!config_.enabled) return;
   // Campaign updates held back by the rate limit go out once packet time reaches them.
   emit_due_campaign_updates(event.ts, sink);
   release_deferred(event.ts, sink);
-  if (std::holds_alternative<extract::HttpTransaction>(event.body)) {
-    observe_http(event, sequence, sink);
-  } else if (const auto* tls = std::get_if<exporter::TlsHandshakeRecord>(&event.body)) {
-    if (!tls->has_client_hello) return;
-    const auto& ch = tls->client_hello;
-    observe_handshake(event, sequence, Scheme::kTls, ch.sni.view(), ch.ja3_md5.view(),
-                      ch.ja4.view(), sink);
-  } else if (const auto* quic = std::get_if<extract::QuicInitial>(&event.body)) {
-    const auto& ch = quic->client_hello;
-    observe_handshake(event, sequence, Scheme::kQuic, ch.sni.view(), ch.ja3_md5.view(),
-                      ch.ja4.view(), sink);
-  } else if (std::holds_alternative<extract::DnsMessage>(event.body)) {
-    observe_dns(event, sequence, sink);
+  if (const auto* dns = std::get_if<extract::DnsMessage>(&event.body)) {
+    if (dns->flavor == extract::DnsFlavor::kDns && dns->is_response) {
+      record_dns_answers(*dns, event.ts);
+    }
+  }
+  // The per-flow half: from the worker that handled the flow (its record came just before the
+  // event, in the same lane), or scored here when none came.
+  const bool prescored =
+      prescored_waiting_ && !(event.order < working_.order) && !(working_.order < event.order);
+  prescored_waiting_ = false;
+  if (!prescored && !scorer_.score(event, working_)) return;
+  if (!std::holds_alternative<BeaconAlert>(working_.body)) return;
+  ++counters_.events_scored;
+  BeaconAlert& alert = std::get<BeaconAlert>(working_.body);
+  alert.trigger_sequence = sequence;
+  count_per_flow_reasons(alert);
+  switch (alert.scheme) {
+    case Scheme::kHttp:
+      observe_http(event, sink);
+      break;
+    case Scheme::kTls:
+    case Scheme::kQuic:
+      observe_handshake(event, sink);
+      break;
+    case Scheme::kDns:
+      observe_dns(event, sink);
+      break;
   }
 }
 
@@ -178,28 +97,6 @@ void BeaconDetector::observe_mail_url(const exporter::MailUrlRecord& mail) {
   watchlist_->add(mail.url.view(), WatchedUrl{std::string(mail.message_id.view()),
                                               std::string(mail.recipients.view()),
                                               std::string(mail.subject.view())});
-}
-
-BeaconAlert& BeaconDetector::start_alert(const exporter::EventRecord& event, std::uint64_t sequence,
-                                         Scheme scheme) {
-  ++counters_.events_scored;
-  working_.copy_envelope_of(event);
-  working_.body = BeaconAlert{};
-  BeaconAlert& alert = std::get<BeaconAlert>(working_.body);
-  alert.scheme = scheme;
-  alert.threshold = config_.alert_threshold;
-  alert.trigger_sequence = sequence;
-  return alert;
-}
-
-void BeaconDetector::add_reason(BeaconAlert& alert, std::string_view signal, float weight,
-                                std::string_view detail) {
-  alert.score += weight;
-  Reason* reason = alert.reasons.emplace_slot();
-  if (reason == nullptr) return;
-  reason->signal.assign(signal);
-  reason->weight = weight;
-  reason->detail.assign(detail);
 }
 
 bool BeaconDetector::rare(std::string_view registrable_domain, TimestampNs ts,
@@ -222,14 +119,23 @@ bool BeaconDetector::rare(std::string_view registrable_domain, TimestampNs ts,
   return true;
 }
 
-bool BeaconDetector::internal(std::string_view host, const IpAddress& server, bool origin) {
-  if (config_.score_internal) return false;
-  if (site_.internal_host(host) || (origin && site_.internal_address(server))) {
-    ++counters_.internal_skipped;
-    return true;
-  }
-  return false;
+bool BeaconDetector::internal(const BeaconAlert& alert) {
+  if (config_.score_internal || (alert.per_flow & kPerFlowInternal) == 0) return false;
+  ++counters_.internal_skipped;
+  return true;
 }
+
+namespace {
+
+// The token is judged after the per-flow signals (it needs other flows), but it is what an
+// analyst reads first: its reason leads the list, as the URL template leads the evidence.
+void lead_with_last_reason(BeaconAlert& alert) {
+  if (alert.reasons.size() > 1) {
+    std::rotate(alert.reasons.begin(), alert.reasons.end() - 1, alert.reasons.end());
+  }
+}
+
+}  // namespace
 
 bool BeaconDetector::judge_token(BeaconAlert& alert, std::string_view detail,
                                  const IpAddress& client, TimestampNs ts) {
@@ -245,10 +151,12 @@ bool BeaconDetector::judge_token(BeaconAlert& alert, std::string_view detail,
     case TokenVerdict::kUnconfirmed:
       ++counters_.tokens_unconfirmed;
       add_reason(alert, "per_recipient_token", config_.per_recipient_token_unconfirmed, detail);
+      lead_with_last_reason(alert);
       return true;
     case TokenVerdict::kPerRecipient:
       ++counters_.tokens_per_recipient;
       add_reason(alert, "per_recipient_token", config_.per_recipient_token, detail);
+      lead_with_last_reason(alert);
       return true;
   }
   return false;
@@ -306,34 +214,6 @@ bool BeaconDetector::high_confidence(const BeaconAlert& alert) const {
   return false;
 }
 
-void BeaconDetector::apply_intel_host(BeaconAlert& alert, std::string_view host) {
-  if (intel_ == nullptr) return;
-  const auto set = intel_->current();
-  intel::IntelHit hit;
-  if (set->match_host(host, hit)) apply_intel_hit(alert, hit);
-}
-
-void BeaconDetector::apply_recipient_name(BeaconAlert& alert, std::string_view name) {
-  if (recipients_ == nullptr || !alert.recipient.empty()) return;
-  detect::RecipientDirectory::HostNameMatch match;
-  if (!recipients_->match_host_name(name, match)) return;
-  ++counters_.recipient_matches;
-  alert.recipient.assign(recipients_->address(match.recipient_index));
-  alert.recipient_encoding.assign(detect::host_name_form_name(match.form));
-  FixedString<160> detail;
-  detail.assign(alert.recipient_encoding.view());
-  detail.append(" of ");
-  detail.append(alert.recipient.view());
-  detail.append(" in ");
-  detail.append(name.substr(match.offset, match.length));
-  // A local part alone ("john-doe.t.tracker.example") could be a coincidence of names: half the
-  // weight, and not a sure alert; the whole address or its digest is the recipient.
-  const bool local_part_only = match.form == detect::HostNameForm::kLocalPart;
-  add_reason(alert, local_part_only ? "recipient_local_part_in_name" : "recipient_in_name",
-             local_part_only ? config_.recipient_in_url / 2 : config_.recipient_in_url,
-             detail.view());
-}
-
 void BeaconDetector::apply_intel_cname(BeaconAlert& alert, std::string_view host, TimestampNs ts) {
   if (intel_ == nullptr || !alert.tracker.empty()) return;
   const auto set = intel_->current();
@@ -346,119 +226,26 @@ void BeaconDetector::apply_intel_cname(BeaconAlert& alert, std::string_view host
     intel::IntelHit hit;
     if (set->match_host(name, hit)) {
       ++counters_.intel_via_cname;
-      apply_intel_hit(alert, hit);
+      ++counters_.intel_hits;
+      apply_intel_hit(config_, alert, hit);
       return;
     }
   }
 }
 
-void BeaconDetector::apply_intel_ip(BeaconAlert& alert, const IpAddress& server) {
-  if (intel_ == nullptr || !alert.tracker.empty()) return;  // a name hit says more
-  const auto set = intel_->current();
-  intel::IntelHit hit;
-  if (set->match_ip(server, hit)) apply_intel_hit(alert, hit);
-}
-
-void BeaconDetector::apply_intel_hit(BeaconAlert& alert, const intel::IntelHit& hit) {
-  ++counters_.intel_hits;
-  // Feed weights are confidences in [0, 1] that scale the configured signal weight.
-  const float confidence = hit.weight > 0 ? hit.weight : 1.0f;
-  if (hit.category == intel::Category::kMailPrivacyProxy) {
-    if (!alert.privacy_proxy.empty()) return;
-    alert.privacy_proxy.assign(hit.label);
-    add_reason(alert, "mail_privacy_proxy", config_.mail_privacy_proxy * confidence, hit.label);
-    return;
-  }
-  alert.tracker.assign(hit.label);
-  const bool ioc = hit.category == intel::Category::kIoc;
-  // The host of a list's host+path rule ("a tracking path lives here") matched where the path is
-  // hidden (TLS, QUIC, DNS): the list ties the name to mail tracking, but not this fetch, so it
-  // has a signal of its own that does not count as a sure alert (no cascades from it).
-  const char* signal = ioc                         ? "ioc_intel"
-                       : hit.from_path_rule_host() ? "tracker_host_intel"
-                                                   : "tracker_intel";
-  add_reason(alert, signal, (ioc ? config_.ioc_intel : config_.tracker_intel) * confidence,
-             hit.label);
-}
-
 // ---------------------------------------------------------------------------------------------
 
-void BeaconDetector::observe_http(const exporter::EventRecord& event, std::uint64_t sequence,
-                                  AlertSink& sink) {
-  const auto& http = std::get<extract::HttpTransaction>(event.body);
-  if (!http.has_request) return;
-  const extract::HttpRequest& request = http.request;
-  BeaconAlert& alert = start_alert(event, sequence, Scheme::kHttp);
-  normalise_host(request.host.view(), alert.host);
-  suffixes_.registrable_domain(alert.host.view(), alert.registrable_domain);
-  alert.user_agent.assign(request.user_agent.view());
-  // A request in absolute form went to a proxy: the server address is the proxy's, not the
-  // named host's.
-  const bool origin_server =
-      !istarts_with(request.uri.view(), "http://") && !istarts_with(request.uri.view(), "https://");
-  const bool site_internal = internal(alert.host.view(), event.flow.server_ip, origin_server);
-
-  const detect::UrlAnalysis analysis = detect::analyse_url(request.uri.view());
-  // Some senders put the token in the host name (<hex>.t.example.com/p.gif) instead.
-  const detect::UrlAnalysis host_analysis = detect::analyse_dns_name(alert.host.view());
-  const bool host_token = analysis.tokens.empty() && !host_analysis.tokens.empty();
-  alert.url_template.assign(host_token ? host_analysis.url_template.view()
-                                       : alert.registrable_domain.view());
-  alert.url_template.append(analysis.url_template.view());
-  bool has_token = !analysis.tokens.empty() || host_token;
+void BeaconDetector::observe_http(const exporter::EventRecord& event, AlertSink& sink) {
+  const extract::HttpRequest& request = std::get<extract::HttpTransaction>(event.body).request;
+  BeaconAlert& alert = std::get<BeaconAlert>(working_.body);
+  const bool site_internal = internal(alert);
+  bool has_token = (alert.per_flow & kPerFlowHasToken) != 0;
   if (has_token) {
-    const detect::Token& first = host_token ? host_analysis.tokens[0] : analysis.tokens[0];
-    const std::string_view source = host_token ? alert.host.view() : request.uri.view();
-    alert.token.assign(source.substr(first.offset, first.length));
     FixedString<160> detail;
     detail.assign(alert.url_template.view());
     // Content fetched identically by many hosts, and object ids, are not recipients' tokens.
     has_token = judge_token(alert, detail.view(), event.flow.client_ip, event.ts);
   }
-
-  if (recipients_ != nullptr) {
-    detect::RecipientDirectory::Match match;
-    if (recipients_->match(request.uri.view(), match)) {
-      ++counters_.recipient_matches;
-      alert.recipient.assign(recipients_->address(match.recipient_index));
-      alert.recipient_encoding.assign(detect::encoding_name(match.encoding));
-      FixedString<160> detail;
-      detail.assign(alert.recipient_encoding.view());
-      detail.append(" of ");
-      detail.append(alert.recipient.view());
-      add_reason(alert, "recipient_in_url", config_.recipient_in_url, detail.view());
-    }
-  }
-  apply_recipient_name(alert, request.host.view());
-
-  if (http.has_response) {
-    FixedString<160> why;
-    if (describe_response(http.response, alert.response_shape, why)) {
-      add_reason(alert, "pixel_response", config_.pixel_response, why.view());
-    }
-    if (cache_busting(http.response, why)) {
-      add_reason(alert, "cache_busting", config_.cache_busting, why.view());
-    }
-  }
-
-  const std::string_view client = mail_client_from_user_agent(request.user_agent.view());
-  // A webmail page's own requests (its API, its analytics) are the webmail application, not the
-  // mail it shows: only fetches that leave the webmail's site are mail content.
-  std::string_view webmail = webmail_from_referer(request.referer.view());
-  if (!webmail.empty() && same_site_as_referer(request, alert.registrable_domain.view())) {
-    webmail = {};
-  }
-  if (!client.empty()) {
-    alert.mail_client.assign(client);
-    add_reason(alert, "mail_client", config_.mail_client, client);
-  } else if (!webmail.empty()) {
-    alert.mail_client.assign(webmail);
-    add_reason(alert, "mail_client", config_.mail_client, webmail);
-  }
-  if (!request.referer.empty() && webmail.empty()) {
-    add_reason(alert, "page_referrer", config_.page_referrer, request.referer.view());
-  }
-  if (request.cookie_sent) add_reason(alert, "cookie_sent", config_.cookie_sent, "Cookie header");
 
   // First fetch from this client to this site, with nothing tying it to an earlier visit.
   std::string pair = event.flow.client_ip.to_string();
@@ -483,18 +270,7 @@ void BeaconDetector::observe_http(const exporter::EventRecord& event, std::uint6
       rare(alert.registrable_domain.view(), event.ts, event.app_protocol.view())) {
     add_reason(alert, "rare_domain", config_.rare_domain, alert.registrable_domain.view());
   }
-  const std::string_view proxy = privacy_proxy_from_host(alert.host.view());
-  if (!proxy.empty()) {
-    alert.privacy_proxy.assign(proxy);
-    add_reason(alert, "mail_privacy_proxy", config_.mail_privacy_proxy, proxy);
-  }
-  if (intel_ != nullptr) {
-    const auto set = intel_->current();
-    intel::IntelHit hit;
-    if (set->match_url(request.host.view(), request.uri.view(), hit)) apply_intel_hit(alert, hit);
-  }
   apply_intel_cname(alert, alert.host.view(), event.ts);
-  apply_intel_ip(alert, event.flow.server_ip);
   if (watchlist_ != nullptr) {
     if (const WatchedUrl* watched = watchlist_->find(request.host.view(), request.uri.view())) {
       ++counters_.inbound_mail_matches;
@@ -514,56 +290,32 @@ void BeaconDetector::observe_http(const exporter::EventRecord& event, std::uint6
   conclude(&observation, sink);
 }
 
-void BeaconDetector::observe_handshake(const exporter::EventRecord& event, std::uint64_t sequence,
-                                       Scheme scheme, std::string_view sni,
-                                       std::string_view ja3_md5, std::string_view ja4,
-                                       AlertSink& sink) {
-  BeaconAlert& alert = start_alert(event, sequence, scheme);
-  alert.ja3_md5.assign(ja3_md5);
-  alert.ja4.assign(ja4);
-  if (!sni.empty()) {
-    normalise_host(sni, alert.host);
-  } else {
+void BeaconDetector::observe_handshake(const exporter::EventRecord& event, AlertSink& sink) {
+  BeaconAlert& alert = std::get<BeaconAlert>(working_.body);
+  if ((alert.per_flow & kPerFlowNeedsName) != 0) {
     // ECH, resumption or a bare IP connection: name the server by the answer that resolved it.
     const std::string_view name = dns_cache_.lookup(event.flow.server_ip.to_string(), event.ts);
     if (name.empty()) return;
     ++counters_.names_from_dns_cache;
-    normalise_host(name, alert.host);
+    scorer_.score_server_name(alert, name, event.flow.server_ip);
+    count_per_flow_reasons(alert);
   }
-  suffixes_.registrable_domain(alert.host.view(), alert.registrable_domain);
-  const bool site_internal = internal(alert.host.view(), event.flow.server_ip, true);
+  const bool site_internal = internal(alert);
   const bool new_domain =
       !site_internal && rare(alert.registrable_domain.view(), event.ts, event.app_protocol.view());
   if (new_domain) {
     add_reason(alert, "rare_domain", config_.rare_domain, alert.registrable_domain.view());
   }
-  apply_intel_host(alert, alert.host.view());
   apply_intel_cname(alert, alert.host.view(), event.ts);
-  apply_intel_ip(alert, event.flow.server_ip);
-  apply_recipient_name(alert, sni.empty() ? alert.host.view() : sni);
   if (beacon_domains_.count(std::string(alert.registrable_domain.view())) != 0) {
     add_reason(alert, "beacon_domain", config_.beacon_domain, alert.registrable_domain.view());
     if (same_open(alert, event.flow.client_ip, event.ts)) return;
-  }
-  if (intel_ != nullptr) {
-    const auto set = intel_->current();
-    intel::IntelHit hit;
-    if ((!ja4.empty() && set->match_ja4(ja4, hit)) ||
-        (!ja3_md5.empty() && set->match_ja3(ja3_md5, hit))) {
-      ++counters_.intel_hits;
-      const bool ioc = hit.category == intel::Category::kIoc;
-      add_reason(
-          alert, ioc ? "ioc_intel" : "client_fingerprint",
-          (ioc ? config_.ioc_intel : config_.mail_client) * (hit.weight > 0 ? hit.weight : 1.0f),
-          hit.label);
-      if (!ioc) alert.mail_client.assign(hit.label);
-    }
   }
   // A rare name reached by many hosts in a short time is a campaign even when no token shows.
   // Only names that were new when this window's first host reached them are candidates: the
   // campaign tracker holds their state, everything else stays out of it.
   const CampaignObservation observation{
-      "sni", alert.registrable_domain.view(), scheme, event.flow.client_ip, {}, {}, event.ts,
+      "sni", alert.registrable_domain.view(), alert.scheme, event.flow.client_ip, {}, {}, event.ts,
       false};
   // A name the lists know as a tracker is followed too, rare or not: a wave of opens shows as
   // many hosts reaching it, which a single fetch of a weakly listed name does not.
@@ -580,50 +332,36 @@ void BeaconDetector::observe_handshake(const exporter::EventRecord& event, std::
   hold_unscored_ = false;
 }
 
-void BeaconDetector::observe_dns(const exporter::EventRecord& event, std::uint64_t sequence,
-                                 AlertSink& sink) {
-  const auto& dns = std::get<extract::DnsMessage>(event.body);
-  if (dns.flavor != extract::DnsFlavor::kDns || dns.query_name.empty()) return;
-  if (dns.is_response) {
-    for (const extract::DnsAnswer& answer : dns.answers) {
-      if (answer.type == 1 || answer.type == 28) {
-        dns_cache_.record(answer.data.view(), dns.query_name.view(), event.ts, answer.ttl);
-      } else if (answer.type == 5) {
-        FixedString<256> alias;
-        normalise_host(answer.name.view(), alias);
-        FixedString<256> target;
-        normalise_host(answer.data.view(), target);
-        cname_cache_.record(alias.view(), target.view(), event.ts, answer.ttl);
-      }
+void BeaconDetector::record_dns_answers(const extract::DnsMessage& dns, TimestampNs ts) {
+  for (const extract::DnsAnswer& answer : dns.answers) {
+    if (answer.type == 1 || answer.type == 28) {
+      dns_cache_.record(answer.data.view(), dns.query_name.view(), ts, answer.ttl);
+    } else if (answer.type == 5) {
+      FixedString<256> alias;
+      normalise_host(answer.name.view(), alias);
+      FixedString<256> target;
+      normalise_host(answer.data.view(), target);
+      cname_cache_.record(alias.view(), target.view(), ts, answer.ttl);
     }
-    return;
   }
-  const detect::UrlAnalysis analysis = detect::analyse_dns_name(dns.query_name.view());
-  BeaconAlert& alert = start_alert(event, sequence, Scheme::kDns);
-  normalise_host(dns.query_name.view(), alert.host);
-  suffixes_.registrable_domain(alert.host.view(), alert.registrable_domain);
-  // Names of the site's own zones are never rare and never campaigns (the resolver's address
-  // says nothing about the name, so only suffixes decide).
-  if (config_.score_internal ? false : site_.internal_host(alert.host.view())) {
-    ++counters_.internal_skipped;
-    return;
-  }
+}
+
+void BeaconDetector::observe_dns(const exporter::EventRecord& event, AlertSink& sink) {
+  BeaconAlert& alert = std::get<BeaconAlert>(working_.body);
+  // Names of the site's own zones are never rare and never campaigns.
+  if (internal(alert)) return;
   if (rare(alert.registrable_domain.view(), event.ts, event.app_protocol.view())) {
     add_reason(alert, "rare_domain", config_.rare_domain, alert.registrable_domain.view());
   }
   // A lookup without token labels is judged by the fetch that follows it, not on its own: the
   // lookup of a known tracker host would otherwise double every alert. A recipient in the name
   // is the exception: the lookup itself tells who opened the mail.
-  apply_recipient_name(alert, dns.query_name.view());
-  if (analysis.tokens.empty() && alert.recipient.empty()) return;
-  apply_intel_host(alert, alert.host.view());
-  if (analysis.tokens.empty()) {
+  const bool has_token = (alert.per_flow & kPerFlowHasToken) != 0;
+  if (!has_token && alert.recipient.empty()) return;
+  if (!has_token) {
     conclude(nullptr, sink);
     return;
   }
-  const detect::Token& first = analysis.tokens[0];
-  alert.token.assign(dns.query_name.view().substr(first.offset, first.length));
-  alert.url_template.assign(analysis.url_template.view());
   // The same label from many hosts is a CDN's or a service's name; many labels from one host are
   // lookups of object hashes (antivirus reputation, DNS blocklists), not a recipient's token.
   const TokenVerdict verdict = token_evidence_.observe(
@@ -633,7 +371,7 @@ void BeaconDetector::observe_dns(const exporter::EventRecord& event, std::uint64
                                         : counters_.tokens_application_ids);
     return;
   }
-  add_reason(alert, "dns_token_label", config_.dns_token_label, analysis.url_template.view());
+  add_reason(alert, "dns_token_label", config_.dns_token_label, alert.url_template.view());
   if (beacon_domains_.count(std::string(alert.registrable_domain.view())) != 0) {
     add_reason(alert, "beacon_domain", config_.beacon_domain, alert.registrable_domain.view());
   }

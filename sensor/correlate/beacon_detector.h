@@ -16,8 +16,10 @@
 #include "sensor/common/counters.h"
 #include "sensor/correlate/alerts.h"
 #include "sensor/correlate/campaign_tracker.h"
+#include "sensor/correlate/detect_config.h"
 #include "sensor/correlate/dns_answer_cache.h"
 #include "sensor/correlate/first_seen_store.h"
+#include "sensor/correlate/flow_scorer.h"
 #include "sensor/correlate/mail_watchlist.h"
 #include "sensor/correlate/pending_alerts.h"
 #include "sensor/correlate/public_suffix.h"
@@ -35,73 +37,6 @@ struct IntelHit;
 }  // namespace bw::intel
 
 namespace bw::correlate {
-
-// Signal weights and thresholds (config section `detect`, proto/beaconwatch/v1/config.proto).
-struct DetectConfig {
-  bool enabled = true;
-  float alert_threshold = 4.0f;
-  float per_recipient_token = 2.0f;
-  float recipient_in_url = 4.0f;
-  float pixel_response = 2.0f;
-  float cache_busting = 0.5f;
-  float mail_client = 2.0f;
-  float no_referrer_no_cookie = 0.5f;
-  float rare_domain = 1.5f;
-  float tracker_intel = 4.5f;  // scaled by the feed line's confidence (0..1]
-  float ioc_intel = 5.0f;
-  float mail_privacy_proxy = 1.0f;
-  float campaign = 3.0f;
-  float sni_campaign = 1.5f;   // a rare name from many hosts, nothing else known: weaker
-  float beacon_domain = 4.0f;  // TLS/QUIC to a domain that already served alerted beacons
-  float inbound_mail_url = 5.0f;
-  float dns_token_label = 1.5f;
-  float page_referrer = -2.0f;  // loaded by a web page, not by a mail client
-  float cookie_sent = -1.0f;    // a session with the site exists
-  // A token whose template no other host has fetched yet: it may be per-recipient or content, so
-  // it counts for less until a second host brings a token of its own (see token_evidence.h).
-  float per_recipient_token_unconfirmed = 1.0f;
-  // Cascades (a name promoted to `beacon_domain`, fetches alerted retroactively) start only from
-  // high-confidence alerts: intel, a recipient in the URL, a URL from inbound mail, or a score of
-  // at least this much.
-  float confirm_threshold = 7.0f;
-  // A new sensor has seen nothing, so every domain is new to it: rarity is not claimed until the
-  // first-seen store has learned for this long (kept across restarts with the store). 0: at once.
-  TimestampNs learning_period = TimestampNs{24} * 3600 * kNsPerSecond;
-  // The site's own names and address ranges (site_scope.h): never rare, never campaigns, unless
-  // score_internal is set.
-  std::vector<std::string> internal_suffixes;
-  std::vector<std::string> internal_networks = SiteScope::default_networks();
-  bool score_internal = false;
-  // Token evidence tables (entries each) and how many distinct tokens of one template from one
-  // host within the campaign window make them object ids, not a recipient's token.
-  std::size_t token_evidence_capacity = 262144;
-  std::uint32_t application_id_tokens = 3;
-  // One open shows as several connections at once: a TLS/QUIC fetch promoted only by
-  // beacon_domain, from a client that had an alert on the same name this recently, is the same
-  // open and is counted (same_open_suppressed), not alerted again.
-  TimestampNs same_open_window = 120 * kNsPerSecond;
-  // Such fetches wait that long before they are raised, since the cleartext alert of the same
-  // open may come just after them; at most this many wait (more are raised at once, counted).
-  std::size_t deferred_max = 1024;
-  // A registrable domain counts as rare while it is younger than this (to this sensor).
-  TimestampNs rare_window = TimestampNs{24} * 3600 * kNsPerSecond;
-  std::uint32_t campaign_min_hosts = 3;
-  TimestampNs campaign_window = 3600 * kNsPerSecond;
-  std::uint32_t campaign_max_keys = 4096;
-  std::uint32_t pending_per_campaign = 16;
-  std::size_t first_seen_capacity = 1'000'000;
-  std::size_t dns_cache_capacity = 65536;
-  std::size_t client_host_pairs = 262144;
-  std::size_t mail_watchlist_capacity = 1'000'000;
-  // Mass waves (campaign_tracker.h, pending_alerts.h): hosts a campaign counts exactly before
-  // switching to sketches, exact members over all campaigns, least time between two updates of
-  // one campaign, fetches waiting for a retroactive verdict, names that served beacons.
-  std::uint32_t campaign_exact_hosts = 4096;
-  std::size_t campaign_exact_members_total = 262144;
-  TimestampNs campaign_update_interval = 60 * kNsPerSecond;
-  std::size_t pending_max_total = 4096;
-  std::size_t beacon_domains_capacity = 4096;
-};
 
 #define BW_DETECT_COUNTERS(X)    \
   X(events_scored)               \
@@ -161,7 +96,12 @@ class BeaconDetector {
   // A URL from inbound mail seen on the tap: joins the watchlist.
   void observe_mail_url(const exporter::MailUrlRecord& mail);
 
-  // Looks at one exported event (`sequence` is the number it was exported under).
+  // The per-flow half of the next event's score, made by a worker's FlowScorer (a BeaconAlert
+  // record with the event's envelope). The exporter hands it over just before that event.
+  void observe_prescored(const exporter::EventRecord& prescored);
+
+  // Looks at one exported event (`sequence` is the number it was exported under). Uses the
+  // prescored half when one came for it, else scores the per-flow half itself.
   void observe(const exporter::EventRecord& event, std::uint64_t sequence, AlertSink& sink);
 
   FirstSeenStore& first_seen() { return first_seen_; }
@@ -170,27 +110,19 @@ class BeaconDetector {
   void finish(AlertSink& sink);
 
  private:
-  void observe_http(const exporter::EventRecord& event, std::uint64_t sequence, AlertSink& sink);
-  void observe_handshake(const exporter::EventRecord& event, std::uint64_t sequence, Scheme scheme,
-                         std::string_view sni, std::string_view ja3_md5, std::string_view ja4,
-                         AlertSink& sink);
-  void observe_dns(const exporter::EventRecord& event, std::uint64_t sequence, AlertSink& sink);
+  // The cross-flow half, on working_ (which holds the per-flow half).
+  void observe_http(const exporter::EventRecord& event, AlertSink& sink);
+  void observe_handshake(const exporter::EventRecord& event, AlertSink& sink);
+  void observe_dns(const exporter::EventRecord& event, AlertSink& sink);
+  void record_dns_answers(const extract::DnsMessage& dns, TimestampNs ts);
+  // Counters of what the per-flow half found (it may have run on a worker).
+  void count_per_flow_reasons(const BeaconAlert& alert);
 
-  BeaconAlert& start_alert(const exporter::EventRecord& event, std::uint64_t sequence,
-                           Scheme scheme);
-  void add_reason(BeaconAlert& alert, std::string_view signal, float weight,
-                  std::string_view detail);
-  void apply_intel_host(BeaconAlert& alert, std::string_view host);
-  // A protected recipient in a host name (per-recipient subdomains): TLS/QUIC SNI, DNS names,
-  // and HTTP hosts whose URL named nobody.
-  void apply_recipient_name(BeaconAlert& alert, std::string_view name);
   // When `host` itself is in no feed: the names its recent DNS answers aliased it to.
   void apply_intel_cname(BeaconAlert& alert, std::string_view host, TimestampNs ts);
-  void apply_intel_hit(BeaconAlert& alert, const intel::IntelHit& hit);
-  void apply_intel_ip(BeaconAlert& alert, const IpAddress& server);
   bool rare(std::string_view registrable_domain, TimestampNs ts, std::string_view app_protocol);
-  // The site's own name or address (see SiteScope); `origin` is false for a proxied request.
-  bool internal(std::string_view host, const IpAddress& server, bool origin);
+  // The site's own name or address (FlowScorer decided; counted here) and not scored as such.
+  bool internal(const BeaconAlert& alert);
   // Adds the token signal as the evidence so far allows; false when the token is content or an
   // object id, which also keeps the fetch out of campaigns.
   bool judge_token(BeaconAlert& alert, std::string_view detail, const IpAddress& client,
@@ -232,7 +164,6 @@ class BeaconDetector {
   // tracking host is a CNAME to its e-mail service, and over TLS only the branded name shows.
   DnsAnswerCache cname_cache_;
   CampaignTracker campaigns_;
-  SiteScope site_;
   TokenEvidence token_evidence_;
   RecentOpens recent_opens_;
   std::deque<exporter::EventRecord> deferred_;  // TLS/QUIC alerts by beacon_domain alone
@@ -242,7 +173,9 @@ class BeaconDetector {
   std::deque<std::string> client_host_order_;
   PendingAlerts pending_;  // by campaign (or "sni") id
   RecentNames beacon_domains_;
-  exporter::EventRecord working_;  // the alert being built
+  FlowScorer scorer_;               // the per-flow half, when no worker did it
+  bool prescored_waiting_ = false;  // working_ holds a worker's per-flow half for the next event
+  exporter::EventRecord working_;   // the alert being built
   exporter::EventRecord campaign_record_;
   DetectCounters counters_;
 };

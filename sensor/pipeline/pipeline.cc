@@ -142,9 +142,15 @@ struct CaptureSnapshot {
 
 class Worker final : private flow::EventSink {
  public:
+  // `scorer` (may be null: detection off) scores the per-flow half of beacon detection here, on
+  // this worker, so the exporter's single thread keeps only what needs every flow.
   Worker(const flow::FlowConfig& config, WorkerLane& lane,
-         const std::atomic<std::uint64_t>& dispatched)
-      : lane_(lane), dispatched_(dispatched), processor_(config, *this) {}
+         const std::atomic<std::uint64_t>& dispatched,
+         std::unique_ptr<correlate::FlowScorer> scorer)
+      : lane_(lane),
+        dispatched_(dispatched),
+        processor_(config, *this),
+        scorer_(std::move(scorer)) {}
 
   void run() {
     Backoff backoff;
@@ -207,6 +213,13 @@ class Worker final : private flow::EventSink {
   }
 
   void on_event(const exporter::EventRecord& event) override {
+    // The verdict goes just before its event, in the same lane and with the same order key, so
+    // the exporter meets it right before the event it is about.
+    if (scorer_ != nullptr && scorer_->score(event, scored_)) push(scored_);
+    push(event);
+  }
+
+  void push(const exporter::EventRecord& event) {
     Backoff backoff;
     while (!lane_.output.try_push(event)) {
       // Replay is lossless: wait for the exporter rather than drop an event.
@@ -230,6 +243,8 @@ class Worker final : private flow::EventSink {
   const std::atomic<std::uint64_t>& dispatched_;
   std::uint64_t released_through_ = 0;  // arena position past the last packet processed
   flow::FlowProcessor processor_;
+  std::unique_ptr<correlate::FlowScorer> scorer_;
+  exporter::EventRecord scored_;  // scratch for the scorer's record, reused
   std::array<WorkItem, 32> batch_;
 };
 
@@ -320,6 +335,13 @@ class Exporter final : private correlate::AlertSink {
       // Internal record, in stream order like the rest: it feeds the mail watchlist and is not
       // exported.
       if (detector_ != nullptr) detector_->observe_mail_url(*mail);
+      lanes_[best]->output.drop_front();
+      return Step::kWrote;
+    }
+    if (const auto* scored = std::get_if<correlate::BeaconAlert>(&candidate.body);
+        scored != nullptr && (scored->per_flow & correlate::kPerFlowScored) != 0) {
+      // Internal: a worker's per-flow score of the event that follows it; not exported.
+      if (detector_ != nullptr) detector_->observe_prescored(candidate);
       lanes_[best]->output.drop_front();
       return Step::kWrote;
     }
@@ -697,7 +719,14 @@ class PipelineRun {
     const flow::FlowConfig worker_config = per_worker(config.flow, worker_count);
     workers_.reserve(worker_count);
     for (auto& lane : lanes_) {
-      workers_.push_back(std::make_unique<Worker>(worker_config, *lane, dispatched_));
+      std::unique_ptr<correlate::FlowScorer> scorer;
+      if (detector_) {
+        scorer = std::make_unique<correlate::FlowScorer>(
+            config.detect, detection != nullptr ? detection->recipients.get() : nullptr,
+            detection != nullptr ? detection->intel.get() : nullptr);
+      }
+      workers_.push_back(
+          std::make_unique<Worker>(worker_config, *lane, dispatched_, std::move(scorer)));
     }
     // Health reports run on the sensor's clock, so only live: a replay prints its summary.
     clocks_.slots.resize(worker_count + 2);
