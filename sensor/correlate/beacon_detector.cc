@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <limits>
 
 #include "sensor/common/ascii.h"
 #include "sensor/correlate/mail_client.h"
@@ -28,6 +29,7 @@ BeaconDetector::BeaconDetector(const DetectConfig& config,
       token_evidence_(config.token_evidence_capacity, config.campaign_window,
                       config.application_id_tokens),
       recent_opens_(config.token_evidence_capacity),
+      client_host_pairs_(config.client_host_pairs),
       pending_(config.campaign_max_keys, config.pending_per_campaign, config.pending_max_total),
       beacon_domains_(config.beacon_domains_capacity),
       scorer_(config, recipients, intel) {}
@@ -248,17 +250,10 @@ void BeaconDetector::observe_http(const exporter::EventRecord& event, AlertSink&
   }
 
   // First fetch from this client to this site, with nothing tying it to an earlier visit.
-  std::string pair = event.flow.client_ip.to_string();
-  pair.push_back(' ');
-  pair.append(alert.registrable_domain.view());
-  const bool first_contact = client_host_pairs_.insert(pair).second;
-  if (first_contact) {
-    client_host_order_.push_back(std::move(pair));
-    if (client_host_order_.size() > config_.client_host_pairs) {
-      client_host_pairs_.erase(client_host_order_.front());
-      client_host_order_.pop_front();
-    }
-  }
+  constexpr TimestampNs kEver = std::numeric_limits<TimestampNs>::max();
+  const bool first_contact = !client_host_pairs_.within(
+      event.flow.client_ip, alert.registrable_domain.view(), event.ts, kEver);
+  client_host_pairs_.record(event.flow.client_ip, alert.registrable_domain.view(), event.ts);
   if (first_contact && request.referer.empty() && !request.cookie_sent) {
     const bool image_dest = request.sec_fetch_dest.view() == "image";
     add_reason(alert, "no_referrer_no_cookie", config_.no_referrer_no_cookie,

@@ -169,8 +169,8 @@ class BeaconDetector {
   std::deque<exporter::EventRecord> deferred_;  // TLS/QUIC alerts by beacon_domain alone
   bool releasing_ = false;                      // emit_alert() called by release_deferred()
   bool hold_unscored_ = false;  // conclude(): a TLS/QUIC fetch waits even at score 0
-  std::unordered_set<std::string> client_host_pairs_;
-  std::deque<std::string> client_host_order_;
+  // Client and registrable domain pairs seen (first contacts), a fixed table like recent_opens_.
+  RecentOpens client_host_pairs_;
   PendingAlerts pending_;  // by campaign (or "sni") id
   RecentNames beacon_domains_;
   FlowScorer scorer_;               // the per-flow half, when no worker did it
