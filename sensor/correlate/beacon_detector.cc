@@ -192,7 +192,7 @@ bool BeaconDetector::same_open(const BeaconAlert& alert, const IpAddress& client
 void BeaconDetector::release_deferred(TimestampNs now, AlertSink& sink) {
   while (!deferred_.empty() && (now == CampaignTracker::kFlushAll ||
                                 deferred_.front().ts + config_.same_open_window <= now)) {
-    exporter::EventRecord record = std::move(deferred_.front());
+    exporter::EventRecord record = deferred_.front();
     deferred_.pop_front();
     if (same_open(std::get<BeaconAlert>(record.body), record.flow.client_ip, record.ts)) continue;
     releasing_ = true;

@@ -48,7 +48,8 @@ bool SiteScope::configure(const std::vector<std::string>& suffixes,
     intel::IpPrefix prefix;
     std::string reason;
     if (!intel::parse_ip_prefix(entry, prefix, reason)) {
-      error = "internal network \"" + entry + "\": " + reason;
+      error = "internal network \"";
+      error.append(entry).append("\": ").append(reason);
       return false;
     }
     networks_.push_back(prefix);

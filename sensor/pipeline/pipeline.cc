@@ -10,6 +10,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -252,6 +253,9 @@ struct HealthSources {
   TimestampNs interval = 0;  // 0: no health reports
   CaptureSnapshot* capture = nullptr;
   const ThreadClocks* threads = nullptr;
+  // Live: the first-seen store is saved at each health report too, so a sensor that is killed or
+  // loses power keeps what it learned (and how long it has been learning) up to the last report.
+  std::string first_seen_file;
 };
 
 class Exporter final : private correlate::AlertSink {
@@ -281,6 +285,7 @@ class Exporter final : private correlate::AlertSink {
         const TimestampNs now = wall_clock_now();
         if (now >= next_health) {
           write_health(now, started);
+          save_first_seen();
           next_health = now + health_.interval;
         }
       }
@@ -353,6 +358,15 @@ class Exporter final : private correlate::AlertSink {
   }
 
   void on_alert(const exporter::EventRecord& alert) override { write(alert); }
+
+  void save_first_seen() {
+    if (detector_ == nullptr || health_.first_seen_file.empty()) return;
+    std::string error;
+    if (!detector_->first_seen().save(health_.first_seen_file, error) && !first_seen_failing_) {
+      std::fprintf(stderr, "bw-sensor: first-seen store not saved: %s\n", error.c_str());
+    }
+    first_seen_failing_ = !error.empty();  // reported once until it works again
+  }
 
   // Counters of every stage as of their last tick, as one `health` event.
   void write_health(TimestampNs now, TimestampNs started) {
@@ -429,6 +443,7 @@ class Exporter final : private correlate::AlertSink {
   }
 
   HealthSources health_;
+  bool first_seen_failing_ = false;
   std::vector<std::unique_ptr<WorkerLane>>& lanes_;
   std::vector<std::unique_ptr<exporter::EventWriter>>& writers_;
   exporter::EncoderContext context_;
@@ -735,7 +750,10 @@ class PipelineRun {
       clocks_.slots[i + 1].name = "bw-worker-" + std::to_string(i);
     clocks_.slots.back().name = "bw-export";
     HealthSources health;
-    if (live) health = {config.pipeline.health_interval, &capture_snapshot_, &clocks_};
+    if (live) {
+      health = {config.pipeline.health_interval, &capture_snapshot_, &clocks_,
+                config.detection_inputs.first_seen_file};
+    }
     exporter_ = std::make_unique<Exporter>(
         lanes_, writers, exporter::EncoderContext{config.sensor_id, std::move(source_names)},
         detector_.get(), detection, health,

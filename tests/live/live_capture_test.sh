@@ -79,4 +79,22 @@ check "top speed, tiny queues: no queue drops" test "$(counter queue_full_drops)
 check "top speed, tiny queues: every event kind in the same numbers as the replay" \
   diff <(kinds "$work/replay.jsonl") <(kinds "$work/live.jsonl")
 report "top speed, 64-packet queues"
+
+# 3. With detection and a first-seen store: a live sensor saves what it learned at every health
+# report, not only at exit, so a sensor killed without warning keeps its learning time.
+"$bin/bw-sensor" --interface "$veth_near" --promisc --health-interval 1 \
+  --first-seen "$work/first-seen.tsv" --json "$work/live.jsonl" 2>"$work/live.err" &
+sensor=$!
+sleep 1
+ip netns exec "$veth_ns" tcpreplay -q -i "$veth_far" --pps "$rate" "$work/in.pcap" \
+  >"$work/tcpreplay.log" 2>&1
+sleep 2
+check "first-seen store saved while running" \
+  grep -q '^# beaconwatch first-seen v2' "$work/first-seen.tsv"
+check "first-seen store keeps when learning started" \
+  grep -q '^# learning_since_ns' "$work/first-seen.tsv"
+check "first-seen store holds the replayed domains" test "$(grep -vc '^#' "$work/first-seen.tsv")" -gt 0
+kill -9 "$sensor"
+wait "$sensor" 2>/dev/null
+sensor=
 [ "$failures" -eq 0 ]
