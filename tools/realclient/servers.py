@@ -463,6 +463,10 @@ def serve_http():
 def serve_dns():
     with open(os.path.join(WORK, "zone.json")) as f:
         zone = json.load(f)
+    cnames = {}
+    if os.path.exists(os.path.join(WORK, "cnames.json")):
+        with open(os.path.join(WORK, "cnames.json")) as f:
+            cnames = json.load(f)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("0.0.0.0", 53))
     signal.signal(signal.SIGTERM, stop)
@@ -471,7 +475,7 @@ def serve_dns():
     while True:
         data, peer = sock.recvfrom(4096)
         try:
-            reply, name, qtype, rcode, answer = dns_answer(data, zone)
+            reply, name, qtype, rcode, answer = dns_answer(data, zone, cnames)
         except (ValueError, IndexError, struct.error):
             continue
         sock.sendto(reply, peer)
@@ -480,7 +484,11 @@ def serve_dns():
             label="benign:dns")
 
 
-def dns_answer(data, zone):
+def wire_name(name):
+    return b"".join(bytes([len(label)]) + label.encode("ascii") for label in name.split(".")) + b"\0"
+
+
+def dns_answer(data, zone, cnames=None):
     tid, flags, qd = struct.unpack(">HHH", data[:6])
     pos, labels = 12, []
     while data[pos]:
@@ -503,12 +511,20 @@ def dns_answer(data, zone):
         rcode = 3
     else:
         rcode = 0
+        ttl = 60 if name.count(".") >= 3 and "cdn" in name else 300
+        target = (cnames or {}).get(name)
+        owner = b"\xc0\x0c"
+        if target:
+            # Link branding: the alias first, then the target's address, as resolvers answer.
+            target_wire = wire_name(target)
+            answers += owner + struct.pack(">HHIH", 5, 1, 3600, len(target_wire)) + target_wire
+            count += 1
+            owner = target_wire
         if qtype == 1:
-            ttl = 60 if name.count(".") >= 3 and "cdn" in name else 300
-            answers = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, ttl, 4) + socket.inet_aton(ip)
-            count = 1
+            answers += owner + struct.pack(">HHIH", 1, 1, ttl, 4) + socket.inet_aton(ip)
+            count += 1
     header = struct.pack(">HHHHHH", tid, 0x8000 | 0x0400 * 0 | rd | 0x0080 | rcode, 1, count, 0, 0)
-    return header + question + answers, name, qtype, rcode, ip if count else ""
+    return header + question + answers, name, qtype, rcode, ip if qtype == 1 and count else ""
 
 
 def main():

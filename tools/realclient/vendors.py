@@ -284,6 +284,17 @@ def apt_tokenhost(t, r, c):
     return "/p.gif"
 
 
+# Link branding: a sender's own tracking name is a DNS alias of its e-mail service, which is how
+# SendGrid (CNAME to sendgrid.net, also used by Braze), SparkPost (spgo.io) and Mailgun
+# (mailgun.org) set it up. Salesforce Marketing Cloud delegates the subdomain with NS records
+# instead, so its branded names resolve without an alias.
+LINK_BRANDING_CNAME = {
+    "SendGrid branded": "sendgrid.net",
+    "Braze": "sendgrid.net",
+    "Braze (SparkPost)": "spgo.io",
+    "Mailgun": "mailgun.org",
+}
+
 # name, host template ({s} = sender domain, {t} = per-recipient token host label), scheme mix
 # (probability of https), response, builder, content-image host template or None.
 VENDORS = [

@@ -28,7 +28,7 @@ import sys
 import urllib.parse
 
 sys.dont_write_bytecode = True  # no __pycache__ next to the scripts in the source tree
-from vendors import SENDERS, VENDORS, Tok, md5
+from vendors import LINK_BRANDING_CNAME, SENDERS, VENDORS, Tok, md5
 
 SITE = "parl.example"
 
@@ -98,6 +98,7 @@ class World:
         self.t = Tok(self.rng)
         self.ips = Ips()
         self.zone = {}            # name -> ip (names starting with "*." are wildcards)
+        self.cnames = {}          # name -> alias target (link branding), answered before its A
         self.server_of_ip = {}    # ip -> server namespace name
         self.vhosts = {}          # name -> [route]
         self.registry = {}        # host+uri -> label
@@ -340,6 +341,8 @@ class World:
             host = self.fill(host_t, c)
             campaign = f"{vendor}/{sender}"
             self.name(host, "pubA", [self.pixel_route(host, response, vendor)])
+            if vendor in LINK_BRANDING_CNAME:
+                self.cnames[host] = LINK_BRANDING_CNAME[vendor]
             content = []
             if content_t:
                 chost = self.fill(content_t, c)
@@ -801,6 +804,7 @@ class World:
         servers.setdefault("dns", []).append("10.20.0.53")
         dump = {
             "hosts.json": self.hosts, "servers.json": servers, "zone.json": self.zone,
+            "cnames.json": self.cnames,
             "vhosts.json": self.vhosts, "registry.json": {"urls": self.registry, "dns": self.dns_labels},
             "mails.json": self.mails,
         }
