@@ -28,7 +28,7 @@ TimestampNs FirstSeenStore::observe(std::string_view key, TimestampNs ts) {
     learning_ = true;
     learning_since_ = ts;
   }
-  const auto it = index_.find(std::string(key));
+  const auto it = index_.find(key);
   if (it != index_.end()) {
     it->second->last_seen = ts;
     order_.splice(order_.end(), order_, it->second);

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <string>
 #include <string_view>
@@ -28,7 +29,7 @@ class FirstSeenStore {
   // Records a sighting; returns when the key was first seen (`ts` itself for a new key, or one
   // forgotten since).
   TimestampNs observe(std::string_view key, TimestampNs ts);
-  bool contains(std::string_view key) const { return index_.count(std::string(key)) != 0; }
+  bool contains(std::string_view key) const { return index_.find(key) != index_.end(); }
   // How long this store has been learning at `ts`: since its first sighting ever (kept across
   // restarts by save/load), 0 before any.
   TimestampNs learned_for(TimestampNs ts) const {
@@ -56,7 +57,14 @@ class FirstSeenStore {
 
   std::size_t capacity_;
   std::list<Entry> order_;  // least recently seen at the front
-  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  // Looked up by string_view: a domain already known (almost every lookup) costs no allocation.
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const {
+      return std::hash<std::string_view>{}(key);
+    }
+  };
+  std::unordered_map<std::string, std::list<Entry>::iterator, KeyHash, std::equal_to<>> index_;
   std::uint64_t evictions_ = 0;
   bool learning_ = false;           // a first sighting has been made (or loaded)
   TimestampNs learning_since_ = 0;  // the first sighting this store (or its file) ever made

@@ -11,6 +11,7 @@
 #include "sensor/correlate/campaign_tracker.h"
 #include "sensor/correlate/cardinality_sketch.h"
 #include "sensor/correlate/pending_alerts.h"
+#include "tests/unit/correlate/detector_events.h"
 
 namespace bw::correlate {
 namespace {
@@ -368,41 +369,17 @@ class WaveDetectorTest : public ::testing::Test, public AlertSink {
     }
   }
   static exporter::EventRecord pixel(std::uint32_t client, TimestampNs ts) {
-    exporter::EventRecord e;
-    e.ts = ts;
-    e.flow.client_ip = host_address(client);
-    e.flow.server_ip = IpAddress::v4(std::array<std::uint8_t, 4>{203, 0, 113, 5}.data());
-    e.flow.client_port = 50000;
-    e.flow.server_port = 80;
-    e.flow.protocol = 6;
-    e.app_protocol.assign("HTTP");
-    extract::HttpTransaction t;
-    t.has_request = true;
-    t.request.method.assign("GET");
-    t.request.host.assign("mail.briefing-eu-news.com");
-    t.request.uri.assign("/open/" + token_of(client) + ".gif");
-    t.request.user_agent.assign(
-        "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17726; Pro)");
-    t.has_response = true;
-    t.response.status = 200;
-    t.response.content_type.assign("image/gif");
-    t.response.content_length = 43;
-    t.response.image = {extract::ImageFormat::kGif, true, 1, 1};
-    e.body = t;
+    exporter::EventRecord e = test_events::http_get(
+        host_address(client), IpAddress::v4(std::array<std::uint8_t, 4>{203, 0, 113, 5}.data()),
+        "mail.briefing-eu-news.com", "/open/" + token_of(client) + ".gif",
+        "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17726; Pro)", ts);
+    test_events::pixel_response(std::get<extract::HttpTransaction>(e.body).response);
     return e;
   }
   static exporter::EventRecord tls(std::uint32_t client, std::string_view sni, TimestampNs ts) {
-    exporter::EventRecord e;
-    e.ts = ts;
-    e.flow.client_ip = host_address(client);
-    e.flow.server_ip = IpAddress::v4(std::array<std::uint8_t, 4>{203, 0, 113, 9}.data());
-    e.flow.protocol = 6;
-    e.app_protocol.assign("TLS");
-    exporter::TlsHandshakeRecord r;
-    r.has_client_hello = true;
-    r.client_hello.sni.assign(sni);
-    e.body = r;
-    return e;
+    return test_events::tls_hello(host_address(client),
+                                  IpAddress::v4(std::array<std::uint8_t, 4>{203, 0, 113, 9}.data()),
+                                  sni, ts);
   }
 
   std::vector<std::uint32_t> updates;

@@ -13,6 +13,7 @@
 #include "sensor/correlate/public_suffix.h"
 #include "sensor/detect/recipient_directory.h"
 #include "sensor/intel/intel_holder.h"
+#include "tests/unit/correlate/detector_events.h"
 
 namespace bw::correlate {
 namespace {
@@ -149,51 +150,24 @@ class DetectorTest : public ::testing::Test, public AlertSink {
   exporter::EventRecord http(std::uint8_t client, std::string_view host, std::string_view uri,
                              std::string_view ua, TimestampNs ts, bool pixel = true,
                              std::string_view referer = {}, bool cookie = false) {
-    exporter::EventRecord e;
-    e.ts = ts;
-    e.flow.client_ip = v4(10, 40, 0, client);
-    e.flow.server_ip = v4(203, 0, 113, 5);
-    e.flow.client_port = 50000;
-    e.flow.server_port = 80;
-    e.flow.protocol = 6;
-    e.app_protocol.assign("HTTP");
-    extract::HttpTransaction t;
-    t.has_request = true;
-    t.request.method.assign("GET");
-    t.request.host.assign(host);
-    t.request.uri.assign(uri);
-    t.request.user_agent.assign(ua);
+    exporter::EventRecord e =
+        test_events::http_get(v4(10, 40, 0, client), v4(203, 0, 113, 5), host, uri, ua, ts);
+    auto& t = std::get<extract::HttpTransaction>(e.body);
     t.request.referer.assign(referer);
     t.request.cookie_sent = cookie;
-    t.has_response = true;
-    t.response.status = 200;
-    t.response.content_type.assign(pixel ? "image/gif" : "text/html");
-    t.response.content_length = pixel ? 43 : 5120;
-    if (pixel) t.response.image = {extract::ImageFormat::kGif, true, 1, 1};
+    if (pixel) {
+      test_events::pixel_response(t.response);
+    } else {
+      t.response.content_type.assign("text/html");
+      t.response.content_length = 5120;
+    }
     t.response.cache_control.assign("no-cache, no-store");
-    e.body = t;
     return e;
   }
   exporter::EventRecord tls(std::uint8_t client, std::string_view sni, TimestampNs ts) {
-    exporter::EventRecord e;
-    e.ts = ts;
-    e.flow.client_ip = v4(10, 40, 0, client);
-    e.flow.server_ip = v4(203, 0, 113, 9);
-    e.flow.protocol = 6;
-    e.app_protocol.assign("TLS");
-    exporter::TlsHandshakeRecord r;
-    r.has_client_hello = true;
-    r.client_hello.sni.assign(sni);
-    e.body = r;
-    return e;
+    return test_events::tls_hello(v4(10, 40, 0, client), v4(203, 0, 113, 9), sni, ts);
   }
-  std::vector<const BeaconAlert*> beacons() const {
-    std::vector<const BeaconAlert*> out;
-    for (const auto& a : alerts) {
-      if (const auto* b = std::get_if<BeaconAlert>(&a.body)) out.push_back(b);
-    }
-    return out;
-  }
+  std::vector<const BeaconAlert*> beacons() const { return test_events::beacons_in(alerts); }
   bool has_reason(const BeaconAlert& a, std::string_view signal) const {
     for (const Reason& r : a.reasons) {
       if (r.signal.view() == signal) return true;

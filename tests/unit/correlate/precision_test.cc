@@ -13,6 +13,7 @@
 #include "sensor/correlate/token_evidence.h"
 #include "sensor/detect/recipient_directory.h"
 #include "sensor/intel/intel_holder.h"
+#include "tests/unit/correlate/detector_events.h"
 
 namespace bw::correlate {
 namespace {
@@ -45,55 +46,25 @@ class PrecisionTest : public ::testing::Test, public AlertSink {
   void on_alert(const exporter::EventRecord& alert) override { alerts.push_back(alert); }
 
   static exporter::EventRecord http(const Fetch& f) {
-    exporter::EventRecord e;
-    e.ts = f.ts;
-    e.flow.client_ip = v4(10, 40, 0, f.client);
-    e.flow.server_ip = f.server;
-    e.flow.client_port = 50000;
-    e.flow.server_port = 80;
-    e.flow.protocol = 6;
-    e.app_protocol.assign("HTTP");
-    extract::HttpTransaction t;
-    t.has_request = true;
-    t.request.method.assign("GET");
-    t.request.host.assign(f.host);
-    t.request.uri.assign(f.uri);
-    t.request.user_agent.assign(f.user_agent);
+    exporter::EventRecord e =
+        test_events::http_get(v4(10, 40, 0, f.client), f.server, f.host, f.uri, f.user_agent, f.ts);
+    auto& t = std::get<extract::HttpTransaction>(e.body);
     t.request.referer.assign(f.referer);
-    t.has_response = true;
-    t.response.status = 200;
-    t.response.content_type.assign(f.pixel ? "image/gif" : "image/jpeg");
-    t.response.content_length = f.pixel ? 43 : 48213;
     if (f.pixel) {
-      t.response.image = {extract::ImageFormat::kGif, true, 1, 1};
+      test_events::pixel_response(t.response);
       t.response.cache_control.assign("no-cache, no-store");
     } else {
+      t.response.content_type.assign("image/jpeg");
+      t.response.content_length = 48213;
       t.response.image = {extract::ImageFormat::kJpeg, true, 600, 300};
       t.response.cache_control.assign("public, max-age=31536000");
     }
-    e.body = t;
     return e;
   }
   static exporter::EventRecord tls(std::uint8_t client, std::string_view sni, TimestampNs ts) {
-    exporter::EventRecord e;
-    e.ts = ts;
-    e.flow.client_ip = v4(10, 40, 0, client);
-    e.flow.server_ip = v4(203, 0, 113, 9);
-    e.flow.protocol = 6;
-    e.app_protocol.assign("TLS");
-    exporter::TlsHandshakeRecord r;
-    r.has_client_hello = true;
-    r.client_hello.sni.assign(sni);
-    e.body = r;
-    return e;
+    return test_events::tls_hello(v4(10, 40, 0, client), v4(203, 0, 113, 9), sni, ts);
   }
-  std::vector<const BeaconAlert*> beacons() const {
-    std::vector<const BeaconAlert*> out;
-    for (const auto& a : alerts) {
-      if (const auto* b = std::get_if<BeaconAlert>(&a.body)) out.push_back(b);
-    }
-    return out;
-  }
+  std::vector<const BeaconAlert*> beacons() const { return test_events::beacons_in(alerts); }
   std::size_t campaign_updates() const {
     std::size_t n = 0;
     for (const auto& a : alerts)
