@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Beaconwatch builds and tests with. Idempotent; runs apt-get as
 # root, through sudo when started by another user.
+#
+#   tools/install-deps.sh              everything: build, tests, benchmarks, real-client corpus
+#   tools/install-deps.sh --no-browser all but Chromium, which only the real-client corpus and its
+#                                      test use (the quick demo needs no browser)
 set -euo pipefail
+with_browser=1
+case "${1:-}" in
+  "") ;;
+  --no-browser) with_browser=0 ;;
+  *) echo "install-deps: unknown option $1 (see the comment at the top)" >&2; exit 2 ;;
+esac
 
 packages=(
   build-essential cmake ninja-build pkg-config iproute2 tcpreplay
@@ -19,10 +29,14 @@ packages=(
   libndpi-bin
   # tcpdump, the reference for tools/bench/live.sh.
   tcpdump
-  # The real-client evaluation corpus (tools/realclient): mail clients and browsers are headless
-  # Chromium, the other clients curl, wget, openssl and apt; python3 runs the servers.
-  chromium chromium-headless-shell curl wget python3
+  # The real-client evaluation corpus (tools/realclient): the other clients are curl, wget,
+  # openssl and apt; python3 runs the servers.
+  curl wget python3
 )
+if [ "$with_browser" -eq 1 ]; then
+  # The corpus's mail clients and browsers: headless Chromium.
+  packages+=(chromium chromium-headless-shell)
+fi
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
