@@ -20,8 +20,11 @@ namespace {
 
 bw::correlate::DetectionResources* g_detection = nullptr;
 std::atomic<bool> g_stop{false};
+std::atomic<int> g_stop_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free, "stored from a signal handler");
 
-void on_stop(int /*signal*/) {
+void on_stop(int signal) {
+  g_stop_signal.store(signal, std::memory_order_relaxed);
   g_stop.store(true, std::memory_order_relaxed);
 }
 
@@ -33,6 +36,10 @@ void on_sighup(int /*signal*/) {
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
+// A replay cut short by SIGINT/SIGTERM exits like a shell reports a command killed by the
+// signal (130, 143), so scripts can tell it from a complete run; what was read is still written.
+// A live capture ends on those signals by design and exits 0.
+constexpr int kExitSignalBase = 128;
 
 int fail(const std::string& message, int status) {
   std::fprintf(stderr, "bw-sensor: %s\n", message.c_str());
@@ -178,6 +185,9 @@ int main(int argc, char** argv) {
   struct sigaction stop {};
   stop.sa_handler = on_stop;
   sigemptyset(&stop.sa_mask);
+  // The first signal asks for an orderly stop; a second one of the same kind kills at once, for
+  // when the flush itself is stuck (a blocked output pipe).
+  stop.sa_flags = SA_RESETHAND;
   sigaction(SIGINT, &stop, nullptr);
   sigaction(SIGTERM, &stop, nullptr);
   for (const std::string& warning : warnings) {
@@ -220,8 +230,9 @@ int main(int argc, char** argv) {
     interfaces.push_back(live);
   }
   const bw::pipeline::ReplayResult result =
-      interfaces.empty() ? bw::pipeline::run_replay(config, options.read_files, writers, &detection)
-                         : bw::pipeline::run_live(config, interfaces, writers, &detection, g_stop);
+      interfaces.empty()
+          ? bw::pipeline::run_replay(config, options.read_files, writers, &detection, &g_stop)
+          : bw::pipeline::run_live(config, interfaces, writers, &detection, g_stop);
   // A live capture was asked to stop: it does not wait; the spool keeps the rest.
   std::unique_ptr<bw::exporter::EventWriter> stream_owner;
   if (stream != nullptr) {
@@ -234,6 +245,15 @@ int main(int argc, char** argv) {
     result.summary.print(stderr);
     if (stream != nullptr) stream->print_summary(stderr);
   }
+  const int stop_signal = g_stop_signal.load(std::memory_order_relaxed);
+  if (result.interrupted) {
+    std::fprintf(stderr,
+                 "bw-sensor: replay interrupted by %s after %" PRIu64
+                 " packets read; their events are written\n",
+                 stop_signal == SIGTERM ? "SIGTERM" : "SIGINT",
+                 result.summary.capture.packets_read);
+  }
   if (!result.ok) return fail(result.error, kExitFailed);
+  if (result.interrupted) return kExitSignalBase + stop_signal;
   return kExitOk;
 }

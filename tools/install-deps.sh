@@ -29,6 +29,8 @@ packages=(
   libndpi-bin
   # tcpdump, the reference for tools/bench/live.sh.
   tcpdump
+  # tshark: the reference the STARTTLS, QUIC-version and tunnel tests compare extraction with.
+  tshark
   # The real-client evaluation corpus (tools/realclient): the other clients are curl, wget,
   # openssl and apt; python3 runs the servers.
   curl wget python3

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 
 namespace bw::capture {
 
@@ -24,6 +25,18 @@ std::string describe_open_failure(const std::string& path, const char* pcap_mess
     reason = "capture header is truncated";
   }
   return path + ": " + reason;
+}
+
+// Packet time in nanoseconds since the epoch. A record's seconds come from the file, so they can
+// be anything (a pcapng block from a fuzzer says the year 2552): times a signed 64-bit nanosecond
+// count cannot hold (before 1970 or after 2262) are pinned to its ends and flagged, rather than
+// overflowing.
+TimestampNs packet_time(std::int64_t seconds, std::int64_t fraction_ns, bool& out_of_range) {
+  constexpr std::int64_t kMaxSeconds = std::numeric_limits<TimestampNs>::max() / kNsPerSecond - 1;
+  out_of_range =
+      seconds < 0 || seconds > kMaxSeconds || fraction_ns < 0 || fraction_ns >= kNsPerSecond;
+  if (!out_of_range) return seconds * kNsPerSecond + fraction_ns;
+  return seconds < 0 ? 0 : kMaxSeconds * kNsPerSecond;
 }
 
 }  // namespace
@@ -80,8 +93,8 @@ ReadStatus PcapFileSource::next(RawPacket& out) {
   const u_char* data = nullptr;
   const int rc = pcap_next_ex(handle_->pcap, &header, &data);
   if (rc == 1) {
-    out.ts = static_cast<TimestampNs>(header->ts.tv_sec) * kNsPerSecond +
-             static_cast<TimestampNs>(header->ts.tv_usec);  // nanoseconds: opened at nano precision
+    // tv_usec holds nanoseconds: the file was opened at nanosecond precision.
+    out.ts = packet_time(header->ts.tv_sec, header->ts.tv_usec, out.time_out_of_range);
     out.captured_length = header->caplen;
     out.wire_length = header->len;
     out.data = ByteSpan(data, header->caplen);
@@ -113,9 +126,9 @@ struct DispatchContext {
 void on_live_packet(u_char* user, const pcap_pkthdr* header, const u_char* data) {
   auto* context = reinterpret_cast<DispatchContext*>(user);
   RawPacket packet;
-  const TimestampNs fraction = static_cast<TimestampNs>(header->ts.tv_usec);
-  packet.ts = static_cast<TimestampNs>(header->ts.tv_sec) * kNsPerSecond +
-              (context->nanosecond ? fraction : fraction * 1000);
+  const std::int64_t fraction = header->ts.tv_usec;
+  packet.ts = packet_time(header->ts.tv_sec, context->nanosecond ? fraction : fraction * 1000,
+                          packet.time_out_of_range);
   packet.captured_length = header->caplen;
   packet.wire_length = header->len;
   packet.data = ByteSpan(data, header->caplen);

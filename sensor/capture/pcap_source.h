@@ -16,6 +16,8 @@ struct RawPacket {
   std::uint32_t captured_length = 0;
   std::uint32_t wire_length = 0;
   ByteSpan data;  // valid until the next call to next()
+  // The record's time lies outside what `ts` can hold (before 1970, after 2262): `ts` is pinned.
+  bool time_out_of_range = false;
 };
 
 enum class ReadStatus : std::uint8_t { kPacket, kEnd, kError };

@@ -110,6 +110,12 @@ void apply_settings(const pb::SensorConfig& in, SensorConfig& out, FieldApplier&
   f.apply(fl.http_sessions(), "flow.http_sessions", 16, 1u << 20, out.flow.http_sessions);
   f.apply(fl.tls_sessions(), "flow.tls_sessions", 16, 1u << 20, out.flow.tls_sessions);
   f.apply(fl.quic_sessions(), "flow.quic_sessions", 16, 1u << 20, out.flow.quic_sessions);
+  f.apply(fl.tcp_reorder_windows(), "flow.tcp_reorder_windows", 16, 1u << 20,
+          out.flow.reassembly.windows);
+  f.apply(fl.tcp_reorder_window_kib(), "flow.tcp_reorder_window_kib", 2, 256,
+          out.flow.reassembly.window_bytes, 1024);
+  f.apply(fl.tcp_reorder_timeout_ms(), "flow.tcp_reorder_timeout_ms", 10, 60000,
+          out.flow.reassembly.hole_timeout, 1'000'000);
 
   const pb::DecodeSettings& d = in.decode();
   f.apply(d.max_fragment_datagrams(), "decode.max_fragment_datagrams", 16, 1u << 20,
@@ -121,6 +127,8 @@ void apply_settings(const pb::SensorConfig& in, SensorConfig& out, FieldApplier&
   f.apply(d.vxlan_port(), "decode.vxlan_port", 1, 65535, out.decode.vxlan_port);
   f.apply(d.geneve_port(), "decode.geneve_port", 1, 65535, out.decode.geneve_port);
   f.apply(d.teredo_port(), "decode.teredo_port", 1, 65535, out.decode.teredo_port);
+  f.apply(d.gtpu_port(), "decode.gtpu_port", 1, 65535, out.decode.gtpu_port);
+  f.apply(d.ayiya_port(), "decode.ayiya_port", 1, 65535, out.decode.ayiya_port);
 
   const pb::DetectSettings& det = in.detect();
   out.detect.enabled = !det.disabled();

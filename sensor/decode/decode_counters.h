@@ -13,6 +13,7 @@
   X(frames) X(not_ip) X(malformed) X(unsupported_linktype)                                         \
   X(ipv4) X(ipv6) X(tcp) X(udp) X(other_transport)                                                 \
   X(vlan) X(mpls) X(pppoe) X(gre) X(erspan) X(vxlan) X(geneve) X(ip_in_ip) X(teredo)               \
+  X(gtpu) X(ayiya)                                                                                 \
   X(fragments) X(datagrams_reassembled)                                                            \
   /* Link layers. */                                                                               \
   X(ethernet_truncated) X(vlan_truncated) X(mpls_truncated) X(mpls_unknown_payload)                \
@@ -31,6 +32,10 @@
   X(gre_truncated) X(gre_unsupported_version) X(gre_unsupported_protocol) X(gre_source_routing)    \
   X(pptp_bad_header) X(erspan_truncated) X(erspan_bad_version) X(erspan_unsupported_frame_type)    \
   X(vxlan_bad_header) X(geneve_bad_header) X(geneve_unsupported_protocol)                          \
+  X(gtpu_not_user_plane) X(gtpu_signalling_message) X(gtpu_truncated) X(gtpu_length_mismatch)      \
+  X(gtpu_bad_extension) X(gtpu_inner_not_ip)                                                       \
+  X(ayiya_truncated) X(ayiya_bad_header) X(ayiya_not_forward) X(ayiya_unsupported_next_header)     \
+  X(ayiya_inner_mismatch)                                                                          \
   X(encapsulation_too_deep)                                                                        \
   /* Fragment reassembly. */                                                                       \
   X(fragment_bad_length) X(fragment_header_too_long) X(fragment_inconsistent_length)               \

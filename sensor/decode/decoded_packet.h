@@ -42,6 +42,8 @@ enum Encapsulation : std::uint32_t {
   kEncapIpInIp = 1u << 8,  // IPv4 or IPv6 inside IPv4 or IPv6, 6in4 included
   kEncapTeredo = 1u << 9,
   kEncapFragmented = 1u << 10,  // the datagram was reassembled from IP fragments
+  kEncapGtpU = 1u << 11,        // GTPv1-U G-PDU (mobile core user plane)
+  kEncapAyiya = 1u << 12,       // AYIYA, IPv6 or IPv4 in UDP from a tunnel broker
 };
 
 struct DecodedPacket {

@@ -26,11 +26,13 @@ struct DecoderConfig {
   std::size_t max_fragment_datagrams = 1024;
   std::size_t max_datagram_bytes = 65535;  // clamped to [576, 65575]
   TimestampNs fragment_timeout_ns = 30 * kNsPerSecond;
-  // Nested tunnels (GRE, VXLAN, Geneve, IP-in-IP, Teredo, MPLS pseudowires) and reassembled
-  // datagrams each take one level; VLAN tags and MPLS labels do not.
+  // Nested tunnels (GRE, VXLAN, Geneve, IP-in-IP, Teredo, GTP-U, AYIYA, MPLS pseudowires) and
+  // reassembled datagrams each take one level; VLAN tags and MPLS labels do not.
   std::uint32_t max_encapsulation_depth = 8;
-  // UDP destination ports that announce a tunnel; 0 disables one. Teredo matches either port.
+  // UDP destination ports that announce a tunnel; 0 disables one. Teredo, GTP-U and AYIYA match
+  // either port.
   std::uint16_t vxlan_port = 4789, geneve_port = 6081, teredo_port = 3544;
+  std::uint16_t gtpu_port = 2152, ayiya_port = 5072;
 };
 
 enum class DecodeResult : std::uint8_t {
@@ -115,6 +117,8 @@ class PacketDecoder {
   std::optional<DecodeResult> decode_vxlan(ByteSpan payload, Walk& walk);
   std::optional<DecodeResult> decode_geneve(ByteSpan payload, Walk& walk);
   std::optional<DecodeResult> decode_teredo(ByteSpan payload, Walk& walk);
+  std::optional<DecodeResult> decode_gtpu(ByteSpan payload, Walk& walk);
+  std::optional<DecodeResult> decode_ayiya(ByteSpan payload, Walk& walk);
 
   DecoderConfig config_;
   DecodeCounters counters_;

@@ -1,4 +1,5 @@
-// Tunnels: GRE (with ERSPAN and PPTP), IP-in-IP, and the UDP tunnels VXLAN, Geneve and Teredo.
+// Tunnels: GRE (with ERSPAN and PPTP), IP-in-IP, and the UDP tunnels VXLAN, Geneve, Teredo,
+// GTP-U and AYIYA.
 #include "sensor/decode/decode_helpers.h"
 #include "sensor/decode/packet_decoder.h"
 #include "sensor/decode/wire.h"
@@ -29,6 +30,59 @@ constexpr std::size_t kGeneveBaseHeader = 8;
 
 constexpr std::size_t kTeredoAuthenticationFixed = 4 + 8 + 1;  // tag, lengths; nonce; confirmation
 constexpr std::size_t kTeredoOriginIndication = 8;
+
+// 3GPP TS 29.281 5.1: flags (version, protocol type, E, S, PN), message type, length, TEID.
+constexpr std::size_t kGtpuHeader = 8;
+constexpr std::uint8_t kGtpuVersionAndTypeMask = 0xf0;  // version (3 bits), protocol type, spare
+constexpr std::uint8_t kGtpuVersion1Gtp = 0x30;         // version 1; PT 0 would be GTP'
+constexpr std::uint8_t kGtpuExtensionFlag = 0x04;
+constexpr std::uint8_t kGtpuOptionalFlags = 0x07;  // E, S or PN: all three optional fields follow
+constexpr std::size_t kGtpuOptionalFields = 4;     // sequence, N-PDU number, next extension type
+constexpr std::uint8_t kGtpuGPdu = 255;
+// No 3GPP message carries more than a few extension headers; a longer chain is not GTP-U.
+constexpr std::size_t kGtpuMaxExtensionHeaders = 16;
+
+// draft-massar-v6ops-ayiya-02 5: identity length and type, signature length and hash method,
+// authentication method and operation, next header, epoch; then identity and signature.
+constexpr std::size_t kAyiyaHeader = 8;
+constexpr std::uint8_t kAyiyaLastIdentityType = 2;  // none, integer, ASCII string
+constexpr std::uint8_t kAyiyaLastHashMethod = 2;    // none, MD5, SHA-1
+constexpr std::uint8_t kAyiyaLastAuthMethod = 2;    // none, shared secret, public key
+constexpr std::uint8_t kAyiyaForward = 1;
+
+// A UDP payload on a tunnel's port that is not that tunnel stays an ordinary UDP datagram, with
+// the reason counted.
+std::optional<DecodeResult> not_the_tunnel(std::uint64_t& weird) {
+  ++weird;
+  return std::nullopt;
+}
+
+int ip_version_of(ByteSpan packet) {
+  return packet.empty() ? 0 : packet[0] >> 4;
+}
+
+enum class GtpuHeaderStatus : std::uint8_t { kOk, kTruncated, kBadExtension };
+
+// Length of a G-PDU's header, optional fields and extension header chain included. Each
+// extension header gives its length in 4-octet units and ends with the next one's type.
+GtpuHeaderStatus gtpu_header_length(ByteSpan message, std::size_t& length) {
+  length = kGtpuHeader;
+  if ((message[0] & kGtpuOptionalFlags) == 0) return GtpuHeaderStatus::kOk;
+  length += kGtpuOptionalFields;
+  if (length > message.size()) return GtpuHeaderStatus::kTruncated;
+  if ((message[0] & kGtpuExtensionFlag) == 0) return GtpuHeaderStatus::kOk;
+  std::uint8_t next_type = message[length - 1];
+  for (std::size_t count = 0; next_type != 0; ++count) {
+    if (count == kGtpuMaxExtensionHeaders) return GtpuHeaderStatus::kBadExtension;
+    if (length >= message.size()) return GtpuHeaderStatus::kTruncated;
+    const std::size_t extension_length = std::size_t{message[length]} * 4;
+    if (extension_length == 0) return GtpuHeaderStatus::kBadExtension;
+    if (extension_length > message.size() - length) return GtpuHeaderStatus::kTruncated;
+    length += extension_length;
+    next_type = message[length - 1];
+  }
+  return GtpuHeaderStatus::kOk;
+}
 
 std::size_t optional_field_bytes(bool present) {
   return present ? kGreOptionalField : 0;
@@ -189,6 +243,13 @@ std::optional<DecodeResult> PacketDecoder::decode_udp_tunnel(std::uint16_t src_p
       (src_port == config_.teredo_port || dst_port == config_.teredo_port)) {
     return decode_teredo(payload, walk);
   }
+  if (config_.gtpu_port != 0 && (src_port == config_.gtpu_port || dst_port == config_.gtpu_port)) {
+    return decode_gtpu(payload, walk);
+  }
+  if (config_.ayiya_port != 0 &&
+      (src_port == config_.ayiya_port || dst_port == config_.ayiya_port)) {
+    return decode_ayiya(payload, walk);
+  }
   return std::nullopt;
 }
 
@@ -224,6 +285,67 @@ std::optional<DecodeResult> PacketDecoder::decode_teredo(ByteSpan payload, Walk&
   if (!enter_tunnel(walk, kEncapTeredo)) return DecodeResult::kMalformed;
   ++counters_.teredo;
   return decode_ipv6(payload.subspan(*header_length), walk);
+}
+
+std::optional<DecodeResult> PacketDecoder::decode_gtpu(ByteSpan payload, Walk& walk) {
+  // The port alone is weak evidence: GTP' and GTPv2-C messages, or any application that drew 2152
+  // as an ephemeral port, must stay ordinary UDP instead of becoming garbage inner flows.
+  if (payload.empty() || (payload[0] & kGtpuVersionAndTypeMask) != kGtpuVersion1Gtp) {
+    return not_the_tunnel(counters_.gtpu_not_user_plane);
+  }
+  if (payload.size() < kGtpuHeader) return not_the_tunnel(counters_.gtpu_truncated);
+  // Echo, error indication and end marker are path management between the tunnel endpoints.
+  if (payload[1] != kGtpuGPdu) return not_the_tunnel(counters_.gtpu_signalling_message);
+  // The length field counts everything after the mandatory header.
+  const std::size_t message_length = kGtpuHeader + load_be16(payload.data() + 2);
+  if (message_length > payload.size()) return not_the_tunnel(counters_.gtpu_length_mismatch);
+  const ByteSpan message = payload.first(message_length);
+  std::size_t header_length = 0;
+  switch (gtpu_header_length(message, header_length)) {
+    case GtpuHeaderStatus::kOk:
+      break;
+    case GtpuHeaderStatus::kTruncated:
+      return not_the_tunnel(counters_.gtpu_truncated);
+    case GtpuHeaderStatus::kBadExtension:
+      return not_the_tunnel(counters_.gtpu_bad_extension);
+  }
+  // A G-PDU may also carry Ethernet or unstructured PDU sessions, which hold no IP to follow.
+  const ByteSpan inner = message.subspan(header_length);
+  const int version = ip_version_of(inner);
+  if (version != 4 && version != 6) return not_the_tunnel(counters_.gtpu_inner_not_ip);
+  if (!enter_tunnel(walk, kEncapGtpU)) return DecodeResult::kMalformed;
+  ++counters_.gtpu;
+  return version == 4 ? decode_ipv4(inner, walk) : decode_ipv6(inner, walk);
+}
+
+std::optional<DecodeResult> PacketDecoder::decode_ayiya(ByteSpan payload, Walk& walk) {
+  if (payload.size() < kAyiyaHeader) return not_the_tunnel(counters_.ayiya_truncated);
+  const std::uint8_t identity_type = payload[0] & 0x0f;
+  const std::uint8_t hash_method = payload[1] & 0x0f;
+  const std::uint8_t auth_method = payload[2] >> 4;
+  if (identity_type > kAyiyaLastIdentityType || hash_method > kAyiyaLastHashMethod ||
+      auth_method > kAyiyaLastAuthMethod) {
+    return not_the_tunnel(counters_.ayiya_bad_header);
+  }
+  // Heartbeats, echoes, MOTD and queries talk to the tunnel broker; only Forward carries a packet.
+  if ((payload[2] & 0x0f) != kAyiyaForward) return not_the_tunnel(counters_.ayiya_not_forward);
+  const std::uint8_t next_header = payload[3];
+  if (next_header != wire::ipproto::kIpv6 && next_header != wire::ipproto::kIpv4) {
+    return not_the_tunnel(counters_.ayiya_unsupported_next_header);
+  }
+  // The identity is 2^n bytes long, the signature n 4-byte words.
+  const std::size_t identity_length = std::size_t{1} << (payload[0] >> 4);
+  const std::size_t signature_length = static_cast<std::size_t>(payload[1] >> 4) * 4;
+  const std::size_t header_length = kAyiyaHeader + identity_length + signature_length;
+  if (header_length > payload.size()) return not_the_tunnel(counters_.ayiya_truncated);
+  const ByteSpan inner = payload.subspan(header_length);
+  const int expected_version = next_header == wire::ipproto::kIpv6 ? 6 : 4;
+  if (ip_version_of(inner) != expected_version) {
+    return not_the_tunnel(counters_.ayiya_inner_mismatch);
+  }
+  if (!enter_tunnel(walk, kEncapAyiya)) return DecodeResult::kMalformed;
+  ++counters_.ayiya;
+  return expected_version == 4 ? decode_ipv4(inner, walk) : decode_ipv6(inner, walk);
 }
 
 }  // namespace bw::decode

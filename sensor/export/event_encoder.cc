@@ -95,6 +95,8 @@ void encode_flow(const FlowInfo& flow, pb::FlowKey& out) {
       {decode::kEncapGeneve, "geneve"},
       {decode::kEncapIpInIp, "ip-in-ip"},
       {decode::kEncapTeredo, "teredo"},
+      {decode::kEncapGtpU, "gtp-u"},
+      {decode::kEncapAyiya, "ayiya"},
       {decode::kEncapFragmented, "ip-fragments"}};
   for (const auto& [bit, name] : kNames) {
     if ((flow.encapsulation & bit) != 0) out.add_encapsulation(name);

@@ -39,6 +39,10 @@ bool is_dns_port(std::uint16_t port) {
 bool is_smtp_port(std::uint16_t port) {
   return port == 25 || port == 587 || port == 2525;
 }
+// IMAP and POP3 on their plaintext ports, where STARTTLS/STLS may upgrade the session.
+bool is_starttls_port(std::uint16_t port) {
+  return port == 143 || port == 110;
+}
 
 // Ports that identify the server side of a flow seen without its handshake: the system range and
 // the few registered ports beacon-relevant traffic uses above it.
@@ -64,11 +68,14 @@ FlowProcessor::FlowProcessor(const FlowConfig& config, EventSink& sink)
       table_(config.max_flows),
       classifier_(config.classifier),
       stream_buffers_(config.stream_buffers, config.stream_buffer_bytes),
+      reassembler_(config.reassembly),
       http_sessions_(config.http_sessions),
       tls_sessions_(config.tls_sessions),
       quic_sessions_(config.quic_sessions),
-      smtp_sessions_(config.smtp_sessions) {
+      smtp_sessions_(config.smtp_sessions),
+      starttls_sessions_(config.starttls_sessions) {
   expiry_batch_.reserve(table_.capacity());
+  expired_holes_.reserve(config.reassembly.windows);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,13 +169,16 @@ bool FlowProcessor::handshake_named_by_us(const Flow& flow, int direction,
   }
   if (packet.ip_protocol != kUdp || is_dns_port(flow.server_port) ||
       is_dns_port(flow.client_port) || flow.server_port == kSsdpPort ||
-      flow.client_port == kSsdpPort || !extract::quic::looks_like_quic_initial(payload)) {
+      flow.client_port == kSsdpPort) {
     return false;
   }
-  // nDPI 4.2 names QUIC version 1 and some drafts; a version it does not know stays unnamed, so
-  // only version 1 is named here and the rest still goes to nDPI.
-  return payload.size() >= 5 && payload[1] == 0 && payload[2] == 0 && payload[3] == 0 &&
-         payload[4] == 1;
+  // Our parser reads every version with known Initial keys (v1, v2, drafts 22-34, mvfst, Q050,
+  // T050/T051) and Google QUIC's cleartext CHLO (Q024-Q046): those are named here. An Initial of
+  // an unknown or greased version is read only if it authenticates under v1's keys, which its
+  // first datagram cannot promise, so it still goes to nDPI.
+  const extract::quic::QuicInitialKind kind = extract::quic::classify_quic_initial(payload);
+  return kind == extract::quic::QuicInitialKind::kKnownVersion ||
+         kind == extract::quic::QuicInitialKind::kGoogleCleartext;
 }
 
 void FlowProcessor::name_handshake(Flow& flow, classify::NdpiClassifier::Handshake handshake,
@@ -220,57 +230,88 @@ void FlowProcessor::on_packet(const PacketContext& context, const decode::Decode
 // ---------------------------------------------------------------------------------------------
 // TCP
 
+class FlowProcessor::StreamFeed final : public StreamReceiver {
+ public:
+  StreamFeed(FlowProcessor& processor, std::uint32_t index, int direction)
+      : processor_(processor), index_(index), direction_(direction) {}
+  void on_stream_bytes(ByteSpan data) override {
+    processor_.deliver_stream(index_, direction_, data);
+  }
+  void on_stream_gap() override { processor_.on_stream_gap(index_, direction_); }
+
+ private:
+  FlowProcessor& processor_;
+  std::uint32_t index_;
+  int direction_;
+};
+
 void FlowProcessor::on_tcp(std::uint32_t index, int direction,
                            const decode::DecodedPacket& packet) {
   Flow& flow = table_.at(index);
-  TcpDirection& state = flow.tcp[direction];
+  TcpStreamState& stream = flow.tcp[direction].stream;
   std::uint32_t seq = packet.tcp_seq;
-  if ((packet.tcp_flags & kSyn) != 0) {
-    state.next_seq = seq + 1;  // the SYN occupies one sequence number
-    state.seq_known = true;
-    seq += 1;
+  if ((packet.tcp_flags & kSyn) != 0 && !reassembler_.holding(stream)) {
+    stream.next_seq = seq + 1;  // the SYN occupies one sequence number
+    stream.seq_known = true;
   }
+  if ((packet.tcp_flags & kSyn) != 0) seq += 1;
   if ((packet.tcp_flags & kRst) != 0) flow.rst_seen = true;
-  ByteSpan payload = packet.payload();
+  TcpStreamState& peer = flow.tcp[1 - direction].stream;
+  if ((packet.tcp_flags & kAck) != 0 && !peer.seq_known && (packet.tcp_flags & kRst) == 0) {
+    // Joined mid-stream: the acknowledgement says where the other side's next byte starts, so its
+    // first segments are put in order even when the later one is captured first.
+    peer.next_seq = packet.tcp_ack;
+    peer.seq_known = true;
+    ++counters_.tcp_midstream_pickups;
+  }
+  const ByteSpan payload = packet.payload();
   if (!payload.empty()) {
-    if (!state.seq_known) {
+    if (!stream.seq_known) {
       // Joined mid-stream (capture started late, or the SYN was lost): start from here.
-      state.next_seq = seq;
-      state.seq_known = true;
+      stream.next_seq = seq;
+      stream.seq_known = true;
       ++counters_.tcp_midstream_pickups;
     }
-    const auto offset = static_cast<std::int32_t>(seq - state.next_seq);
-    bool deliver = true;
-    if (offset < 0) {
-      const auto overlap = static_cast<std::size_t>(-static_cast<std::int64_t>(offset));
-      if (overlap >= payload.size()) {
-        ++counters_.tcp_retransmitted_segments;
-        deliver = false;
-      } else {
-        payload = payload.subspan(overlap);
-      }
-    } else if (offset > 0) {
-      ++counters_.tcp_sequence_gaps;
-      on_stream_gap(index, direction);
-    }
-    if (deliver) {
-      state.next_seq = seq + static_cast<std::uint32_t>(packet.payload_length);
-      deliver_stream(index, direction, payload);
+    if (flow.app == AppKind::kNone || flow.stream_broken[direction]) {
+      // Nothing parses this direction any more: nothing to put in order either.
+      reassembler_.discard(stream);
+    } else {
+      StreamFeed feed(*this, index, direction);
+      reassembler_.on_segment(stream, index, direction, seq, payload, context_.ts, feed);
     }
   }
   Flow& current = table_.at(index);
   if ((packet.tcp_flags & kFin) != 0) current.tcp[direction].fin_seen = true;
   // A closed connection carries no more application data: hand its parser and buffers back now
-  // rather than after the closed-flow timeout, so busy links do not run the pools dry.
+  // rather than after the closed-flow timeout, so busy links do not run the pools dry. Unless a
+  // direction still holds segments that came ahead of a hole: a RST or FIN says nothing about the
+  // peer's bytes still on their way, and a reordering tap may deliver the missing one after it. The
+  // hole's timeout or the flow's end gives those up.
   const bool closed = current.rst_seen || (current.tcp[0].fin_seen && current.tcp[1].fin_seen);
-  if (closed && current.app_slot != kNoIndex) finish_app(current);
+  if (closed && current.app_slot != kNoIndex &&
+      !reassembler_.holding(current.tcp[kClientToServer].stream) &&
+      !reassembler_.holding(current.tcp[kServerToClient].stream)) {
+    finish_app(current);
+  }
+}
+
+void FlowProcessor::flush_held(std::uint32_t index, TcpReassembler::FlushReason reason) {
+  for (const int direction : {kClientToServer, kServerToClient}) {
+    TcpStreamState& stream = table_.at(index).tcp[direction].stream;
+    if (!reassembler_.holding(stream)) continue;
+    StreamFeed feed(*this, index, direction);
+    reassembler_.flush(stream, feed, reason);
+  }
 }
 
 void FlowProcessor::decide_tcp_app(Flow& flow, int direction, ByteSpan first_bytes) {
   if (direction == kServerToClient) {
-    // Server-first data says little; DNS over TCP and SMTP (whose server greets first) are
-    // recognisable by port alone.
-    if (!is_dns_port(flow.server_port) && !is_smtp_port(flow.server_port)) return;
+    // Server-first data says little; DNS over TCP, SMTP, IMAP and POP3 (whose servers greet
+    // first) are recognisable by port alone.
+    if (!is_dns_port(flow.server_port) && !is_smtp_port(flow.server_port) &&
+        !is_starttls_port(flow.server_port)) {
+      return;
+    }
   }
   AppKind kind = AppKind::kNone;
   if (is_dns_port(flow.server_port)) {
@@ -281,6 +322,8 @@ void FlowProcessor::decide_tcp_app(Flow& flow, int direction, ByteSpan first_byt
     kind = AppKind::kHttp;
   } else if (is_smtp_port(flow.server_port)) {
     kind = AppKind::kSmtp;
+  } else if (is_starttls_port(flow.server_port)) {
+    kind = AppKind::kStartTls;
   }
   flow.app = kind;
   if (kind == AppKind::kHttp) {
@@ -299,15 +342,31 @@ void FlowProcessor::decide_tcp_app(Flow& flow, int direction, ByteSpan first_byt
       return;
     }
     smtp_sessions_[flow.app_slot].reset();
-  } else if (kind == AppKind::kTls) {
-    flow.app_slot = tls_sessions_.acquire();
+  } else if (kind == AppKind::kStartTls) {
+    flow.app_slot = starttls_sessions_.acquire();
     if (flow.app_slot == kNoIndex) {
-      ++counters_.tls_session_pool_exhausted;
+      ++counters_.starttls_session_pool_exhausted;
       flow.app = AppKind::kNone;
       return;
     }
-    tls_sessions_[flow.app_slot] = TlsSession{};
+    starttls_sessions_[flow.app_slot].reset(flow.server_port == 110
+                                                ? extract::starttls::MailProtocol::kPop3
+                                                : extract::starttls::MailProtocol::kImap,
+                                            starttls_counters_);
+  } else if (kind == AppKind::kTls) {
+    start_tls_session(flow);
   }
+}
+
+void FlowProcessor::start_tls_session(Flow& flow) {
+  flow.app_slot = tls_sessions_.acquire();
+  if (flow.app_slot == kNoIndex) {
+    ++counters_.tls_session_pool_exhausted;
+    flow.app = AppKind::kNone;
+    return;
+  }
+  tls_sessions_[flow.app_slot] = TlsSession{};
+  flow.app = AppKind::kTls;
 }
 
 void FlowProcessor::deliver_stream(std::uint32_t index, int direction, ByteSpan data) {
@@ -374,9 +433,27 @@ std::size_t FlowProcessor::parse_stream(std::uint32_t index, int direction, Byte
     }
     case AppKind::kSmtp: {
       auto& session = smtp_sessions_[flow.app_slot];
-      return direction == kClientToServer
-                 ? session.on_client_bytes(data, context_.ts, *this, smtp_counters_)
-                 : session.on_server_bytes(data, context_.ts, *this, smtp_counters_);
+      const std::size_t consumed =
+          direction == kClientToServer
+              ? session.on_client_bytes(data, context_.ts, *this, smtp_counters_)
+              : session.on_server_bytes(data, context_.ts, *this, smtp_counters_);
+      if (!session.tls_started()) return consumed;
+      upgrade_to_tls(flow);
+      return consumed + parse_stream(index, direction, data.subspan(consumed));
+    }
+    case AppKind::kStartTls: {
+      auto& watcher = starttls_sessions_[flow.app_slot];
+      const std::size_t consumed = direction == kClientToServer
+                                       ? watcher.on_client_bytes(data, starttls_counters_)
+                                       : watcher.on_server_bytes(data, starttls_counters_);
+      if (watcher.done()) {
+        release_app(flow);
+        flow.app = AppKind::kNone;
+        return data.size();
+      }
+      if (!watcher.tls_started()) return consumed;
+      upgrade_to_tls(flow);
+      return consumed + parse_stream(index, direction, data.subspan(consumed));
     }
     case AppKind::kDnsTcp: {
       const extract::DnsFlavor flavor =
@@ -419,6 +496,12 @@ std::size_t FlowProcessor::parse_stream(std::uint32_t index, int direction, Byte
   }
 }
 
+void FlowProcessor::upgrade_to_tls(Flow& flow) {
+  release_app(flow);
+  ++counters_.starttls_upgrades;
+  start_tls_session(flow);
+}
+
 void FlowProcessor::on_stream_gap(std::uint32_t index, int direction) {
   Flow& flow = table_.at(index);
   release_stream_buffer(flow, direction);
@@ -429,6 +512,9 @@ void FlowProcessor::on_stream_gap(std::uint32_t index, int direction) {
     case AppKind::kSmtp:
       event_flow_ = &flow;
       smtp_sessions_[flow.app_slot].on_gap(direction == kClientToServer, *this, smtp_counters_);
+      break;
+    case AppKind::kStartTls:
+      starttls_sessions_[flow.app_slot].on_gap(direction == kClientToServer);
       break;
     case AppKind::kTls:
     case AppKind::kDnsTcp:
@@ -607,6 +693,9 @@ void FlowProcessor::release_app(Flow& flow) {
     case AppKind::kSmtp:
       smtp_sessions_.release(flow.app_slot);
       break;
+    case AppKind::kStartTls:
+      starttls_sessions_.release(flow.app_slot);
+      break;
     default:
       break;
   }
@@ -629,9 +718,15 @@ void FlowProcessor::finish_app(Flow& flow) {
 }
 
 void FlowProcessor::finish_flow(std::uint32_t index) {
+  if (table_.at(index).protocol == kTcp) {
+    flush_held(index, TcpReassembler::FlushReason::kConnectionEnd);
+  }
   Flow& flow = table_.at(index);
   classifier_.finish(flow.classification);
   finish_app(flow);
+  // Whatever a direction still holds after the flush (a parser finished during it) is dropped.
+  reassembler_.discard(flow.tcp[kClientToServer].stream);
+  reassembler_.discard(flow.tcp[kServerToClient].stream);
   table_.remove(index);
 }
 
@@ -649,6 +744,25 @@ void FlowProcessor::finish_batch() {
 void FlowProcessor::on_tick(const PacketContext& context) {
   context_ = context;
   next_sub_ = 0;
+  // Holes that waited too long are given up first: the bytes behind them reach the parsers
+  // before any flow is finished at this tick. In flow order, as expiry below.
+  expired_holes_.clear();
+  reassembler_.for_each_expired(context.ts, [this](std::uint32_t index, int direction) {
+    expired_holes_.push_back(std::uint64_t{index} << 1 | static_cast<std::uint64_t>(direction));
+  });
+  std::sort(expired_holes_.begin(), expired_holes_.end(), [this](std::uint64_t x, std::uint64_t y) {
+    const std::uint64_t x_order = table_.at(static_cast<std::uint32_t>(x >> 1)).order;
+    const std::uint64_t y_order = table_.at(static_cast<std::uint32_t>(y >> 1)).order;
+    return x_order != y_order ? x_order < y_order : x < y;
+  });
+  for (const std::uint64_t hole : expired_holes_) {
+    const auto index = static_cast<std::uint32_t>(hole >> 1);
+    const auto direction = static_cast<int>(hole & 1);
+    TcpStreamState& stream = table_.at(index).tcp[direction].stream;
+    if (!reassembler_.holding(stream)) continue;
+    StreamFeed feed(*this, index, direction);
+    reassembler_.flush(stream, feed, TcpReassembler::FlushReason::kTimeout);
+  }
   // One batch for all classes, so ordering by flow holds across classes too.
   expiry_batch_.clear();
   const std::pair<TimeoutClass, TimestampNs> classes[] = {

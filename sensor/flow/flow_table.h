@@ -14,6 +14,7 @@
 #include "sensor/common/counters.h"
 #include "sensor/common/time.h"
 #include "sensor/flow/flow_key.h"
+#include "sensor/flow/tcp_reassembler.h"
 
 namespace bw::flow {
 
@@ -29,14 +30,14 @@ enum class AppKind : std::uint8_t {
   kHttpUdp,  // SSDP: HTTP messages in single UDP datagrams
   kTls,
   kSmtp,
+  kStartTls,  // IMAP or POP3, watched until it upgrades to TLS
   kDnsTcp,
   kDnsUdp,
   kQuic
 };
 
 struct TcpDirection {
-  std::uint32_t next_seq = 0;
-  bool seq_known = false;
+  TcpStreamState stream;
   bool fin_seen = false;
 };
 

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <time.h>
 
 #include <algorithm>
@@ -238,6 +239,8 @@ class Worker final : private flow::EventSink {
     s.tls = processor_.tls_counters();
     s.quic = processor_.quic_counters();
     s.smtp = processor_.smtp_counters();
+    s.reassembly = processor_.reassembly_counters();
+    s.starttls = processor_.starttls_counters();
   }
 
   WorkerLane& lane_;
@@ -265,7 +268,7 @@ class Exporter final : private correlate::AlertSink {
            exporter::EncoderContext context, correlate::BeaconDetector* detector,
            correlate::DetectionResources* detection, HealthSources health,
            std::uint64_t first_sequence)
-      : health_(health),
+      : health_(std::move(health)),
         lanes_(lanes),
         writers_(writers),
         context_(std::move(context)),
@@ -497,19 +500,25 @@ class CaptureLoop {
         live_(live),
         stages_(lanes.size()) {}
 
-  // Reads every input in order; returns false with `error` at the first input that fails.
-  bool run(const std::vector<std::string>& inputs, std::string& error) {
+  // Reads every input in order; returns false with `error` at the first input that fails. A set
+  // `stop` ends the reading early (interrupted()), and the end marker still goes out, so the
+  // workers finish their flows and the exporter writes everything read so far.
+  bool run(const std::vector<std::string>& inputs, const std::atomic<bool>* stop,
+           std::string& error) {
     bool ok = true;
-    for (std::size_t i = 0; i < inputs.size() && ok; ++i) {
-      ok = read_source(inputs[i], static_cast<std::uint16_t>(i), error);
+    for (std::size_t i = 0; i < inputs.size() && ok && !interrupted_; ++i) {
+      ok = read_source(inputs[i], static_cast<std::uint16_t>(i), stop, error);
     }
     finish();
     return ok;
   }
 
+  bool interrupted() const { return interrupted_; }
+
   void on_raw(const capture::RawPacket& raw, std::uint32_t linktype, std::uint16_t source_index) {
     ++counters_.packets_read;
     counters_.bytes_read += raw.captured_length;
+    if (raw.time_out_of_range) ++counters_.timestamps_out_of_range;
     maybe_tick(raw.ts);
     switch (decoder_.decode(linktype, raw.data, raw.ts, packet_)) {
       case decode::DecodeResult::kOk:
@@ -546,7 +555,8 @@ class CaptureLoop {
   const decode::DecodeCounters& decode_counters() const { return decoder_.counters(); }
 
  private:
-  bool read_source(const std::string& path, std::uint16_t source_index, std::string& error) {
+  bool read_source(const std::string& path, std::uint16_t source_index,
+                   const std::atomic<bool>* stop, std::string& error) {
     std::unique_ptr<capture::PcapFileSource> source = capture::PcapFileSource::open(path, error);
     if (!source) return false;
     ++counters_.files_opened;
@@ -559,9 +569,20 @@ class CaptureLoop {
     }
     capture::RawPacket raw;
     for (;;) {
+      // One relaxed load a packet: the signal handler only stores the flag.
+      if (stop != nullptr && stop->load(std::memory_order_relaxed)) {
+        interrupted_ = true;
+        return true;
+      }
       const capture::ReadStatus status = source->next(raw);
       if (status == capture::ReadStatus::kEnd) return true;
       if (status == capture::ReadStatus::kError) {
+        // A signal that lands while a read waits on a pipe fails that read (EINTR): a stop,
+        // not a broken input.
+        if (stop != nullptr && stop->load(std::memory_order_relaxed)) {
+          interrupted_ = true;
+          return true;
+        }
         error = source->error();
         return false;
       }
@@ -699,6 +720,7 @@ class CaptureLoop {
   std::uint64_t seq_ = 0;
   TimestampNs last_ts_ = 0;
   TimestampNs next_tick_ = 0;
+  bool interrupted_ = false;
   CaptureCounters counters_;
 };
 
@@ -785,6 +807,15 @@ class PipelineRun {
     ThreadClocks::Slot& capture = clocks_.slots.front();
     ThreadClocks::set_clock(capture, pthread_self());
     capture.base_us = own_cpu_us();
+    // SIGINT/SIGTERM go to the capture thread only (threads inherit the mask they are started
+    // with): there they end a read that waits on a pipe, while a worker or the exporter never
+    // has a write(2) cut short, which could tear an output line.
+    sigset_t stop_signals;
+    sigset_t caller_mask;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, &caller_mask);
     threads_.reserve(workers_.size() + 1);
     for (std::size_t i = 0; i < workers_.size(); ++i) {
       ThreadClocks::Slot& slot = clocks_.slots[i + 1];
@@ -801,6 +832,7 @@ class PipelineRun {
       exporter_->run();
       exporter.final_us = own_cpu_us();
     });
+    pthread_sigmask(SIG_SETMASK, &caller_mask, nullptr);
   }
 
   std::vector<std::unique_ptr<WorkerLane>>& lanes() {
@@ -886,7 +918,7 @@ void read_kernel_stats(const std::vector<std::unique_ptr<capture::PcapLiveSource
 
 ReplayResult run_replay(const config::SensorConfig& config, const std::vector<std::string>& inputs,
                         std::vector<std::unique_ptr<exporter::EventWriter>>& writers,
-                        correlate::DetectionResources* detection) {
+                        correlate::DetectionResources* detection, const std::atomic<bool>* stop) {
   ReplayResult result;
   PipelineRun run(config, inputs, writers, detection, /*live=*/false);
   if (!run.load_state(result.error)) {
@@ -895,7 +927,8 @@ ReplayResult run_replay(const config::SensorConfig& config, const std::vector<st
   }
   run.start();
   CaptureLoop capture(config, run.lanes(), run.dispatched(), /*live=*/false);
-  result.ok = capture.run(inputs, result.error);
+  result.ok = capture.run(inputs, stop, result.error);
+  result.interrupted = capture.interrupted();
   run.finish(capture, result);
   return result;
 }

@@ -27,6 +27,9 @@ namespace bw::pipeline {
 struct ReplayResult {
   bool ok = true;
   std::string error;  // first problem that stopped the replay (bad file, truncation, write error)
+  // A replay stopped by `stop` before the end of its inputs; summary.capture.packets_read says
+  // how far it got.
+  bool interrupted = false;
   RunSummary summary;
 };
 
@@ -34,9 +37,12 @@ struct ReplayResult {
 // A failure stops reading further input but everything already produced is still written.
 // `detection` may be null: events are then exported without beacon detection inputs (no feeds,
 // no recipients, no watchlist), but detection itself still runs unless the config disables it.
+// `stop` (SIGINT/SIGTERM), when given and set, ends the reading at the next packet; what was
+// read is then processed and written as at the end of the inputs.
 ReplayResult run_replay(const config::SensorConfig& config, const std::vector<std::string>& inputs,
                         std::vector<std::unique_ptr<exporter::EventWriter>>& writers,
-                        correlate::DetectionResources* detection = nullptr);
+                        correlate::DetectionResources* detection = nullptr,
+                        const std::atomic<bool>* stop = nullptr);
 
 // Captures from live interfaces until `stop` is set (SIGINT/SIGTERM), then drains the queues,
 // finishes every flow and flushes the writers. Unlike replay, a worker queue that stays full for

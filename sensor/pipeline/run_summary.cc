@@ -24,6 +24,8 @@ WorkerSummary RunSummary::worker_totals() const {
     total.tls.add_from(w.tls);
     total.quic.add_from(w.quic);
     total.smtp.add_from(w.smtp);
+    total.reassembly.add_from(w.reassembly);
+    total.starttls.add_from(w.starttls);
     total.items += w.items;
   }
   return total;
@@ -37,12 +39,14 @@ void RunSummary::for_each_counter(
   visit_section("decode", decode, visitor);
   visit_section("flow", total.flow, visitor);
   visit_section("flow_table", total.table, visitor);
+  visit_section("tcp", total.reassembly, visitor);
   visit_section("classify", total.classify, visitor);
   visit_section("http", total.http, visitor);
   visit_section("dns", total.dns, visitor);
   visit_section("tls", total.tls, visitor);
   visit_section("quic", total.quic, visitor);
   visit_section("smtp", total.smtp, visitor);
+  visit_section("starttls", total.starttls, visitor);
   visit_section("detect", detect, visitor);
   visit_section("export", exporter, visitor);
   std::string name;

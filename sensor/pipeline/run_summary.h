@@ -23,6 +23,7 @@ namespace bw::pipeline {
   X(packets_dispatched)        \
   X(packets_not_ip)            \
   X(packets_malformed)         \
+  X(timestamps_out_of_range)   \
   X(fragments_held)            \
   X(unsupported_linktype)      \
   X(queue_full_waits)          \
@@ -61,6 +62,8 @@ struct WorkerSummary {
   extract::tls::TlsCounters tls;
   extract::quic::QuicCounters quic;
   extract::smtp::SmtpCounters smtp;
+  flow::TcpReassemblyCounters reassembly;
+  extract::starttls::StartTlsCounters starttls;
   std::uint64_t items = 0;
 };
 

@@ -113,6 +113,9 @@ struct Segment {
   std::uint64_t disk_bytes = 0;      // what the file occupies, a damaged remainder included
   std::vector<std::uint64_t> sequences;
   std::vector<std::uint32_t> offsets;
+  // Where each damaged run skipped at open begins (ascending): a record before one ends there,
+  // not at the next record's offset.
+  std::vector<std::uint64_t> damage_starts;
   bool sealed = false;  // takes no more appends: rolled over, or damaged past readable_bytes
 
   bool empty() const { return sequences.empty(); }
@@ -122,7 +125,10 @@ struct Segment {
                                     sequences.begin());
   }
   std::uint64_t record_end(std::size_t index) const {
-    return index + 1 < offsets.size() ? offsets[index + 1] : readable_bytes;
+    const std::uint64_t next = index + 1 < offsets.size() ? offsets[index + 1] : readable_bytes;
+    const auto damage =
+        std::upper_bound(damage_starts.begin(), damage_starts.end(), std::uint64_t{offsets[index]});
+    return damage != damage_starts.end() && *damage < next ? *damage : next;
   }
   void add_record(std::uint64_t sequence, std::uint64_t offset, std::uint64_t size) {
     sequences.push_back(sequence);
@@ -205,6 +211,7 @@ class SpoolImpl final : public Spool {
   void load_ack();
   bool scan_segments(std::string& error);
   bool scan_segment(Segment& segment, bool last, std::string& error);
+  void skip_damaged_run(Segment& segment, std::uint64_t start, std::uint64_t resume);
   void end_readable_part(Segment& segment, int fd, bool last, SpoolRecordStatus status);
 
   // append(), under the mutex
@@ -368,21 +375,49 @@ bool SpoolImpl::scan_segment(Segment& segment, bool last, std::string& error) {
   std::uint64_t previous = last_appended_;
   for (const Segment& earlier : segments_)
     previous = std::max(previous, earlier.last_sequence());
-  SpoolRecordView record;
-  SpoolRecordStatus status;
-  while ((status = reader.read_at(segment.readable_bytes, record)) == SpoolRecordStatus::kRecord) {
-    // A sequence that does not increase, or a record past what the index can address, is as
-    // unusable as a failed checksum.
-    if (record.sequence <= previous || record.offset > kMaxSegmentBytes) {
+  // A sequence that does not increase, or a record past what the index can address, is as
+  // unusable as a failed checksum.
+  const auto usable = [&](const SpoolRecordView& record) {
+    return record.sequence > previous && record.offset <= kMaxSegmentBytes;
+  };
+  std::uint64_t offset = 0;
+  while (true) {
+    SpoolRecordView record;
+    SpoolRecordStatus status = reader.read_at(offset, record);
+    if (status == SpoolRecordStatus::kRecord && !usable(record)) {
       status = SpoolRecordStatus::kCorrupt;
+    }
+    if (status == SpoolRecordStatus::kCorrupt || status == SpoolRecordStatus::kTorn) {
+      // Damage in the middle (a flipped bit, a bad length that reaches past the end) costs only
+      // the records it covers: reading resumes at the next whole record. With none after it,
+      // a kTorn is a crash mid-append and a kCorrupt a damaged last record, ended as before.
+      const SpoolRecordStatus resync = reader.find_record_from(offset + 1, previous, record);
+      if (resync == SpoolRecordStatus::kRecord && usable(record)) {
+        skip_damaged_run(segment, offset, record.offset);
+        status = SpoolRecordStatus::kRecord;
+      } else if (resync == SpoolRecordStatus::kReadError) {
+        status = resync;
+      }
+    }
+    if (status != SpoolRecordStatus::kRecord) {
+      if (status != SpoolRecordStatus::kEnd) end_readable_part(segment, fd.get(), last, status);
       break;
     }
     segment.add_record(record.sequence, record.offset, record.size());
     previous = record.sequence;
+    offset = segment.readable_bytes;
   }
-  if (status != SpoolRecordStatus::kEnd) end_readable_part(segment, fd.get(), last, status);
   segment.sealed = segment.sealed || !last || options_.read_only;
   return true;
+}
+
+void SpoolImpl::skip_damaged_run(Segment& segment, std::uint64_t start, std::uint64_t resume) {
+  ++counters_.corrupt_records;
+  counters_.skipped_bytes += resume - start;
+  segment.damage_starts.push_back(start);
+  note_error("spool " + describe(segment_file_name(segment.name_sequence)) +
+             ": corrupt record at offset " + std::to_string(start) + ", " +
+             std::to_string(resume - start) + " bytes skipped to the next whole record");
 }
 
 void SpoolImpl::end_readable_part(Segment& segment, int fd, bool last, SpoolRecordStatus status) {
@@ -394,8 +429,9 @@ void SpoolImpl::end_readable_part(Segment& segment, int fd, bool last, SpoolReco
     ++counters_.corrupt_records;
     if (status == SpoolRecordStatus::kReadError) what = "unreadable record";
   }
+  counters_.skipped_bytes += segment.disk_bytes - segment.readable_bytes;
   note_error("spool " + describe(segment_file_name(segment.name_sequence)) + ": " + what +
-             " at offset " + std::to_string(segment.readable_bytes) + ", later records skipped");
+             " at offset " + std::to_string(segment.readable_bytes) + ", no whole record after it");
   if (!last || options_.read_only) return;
   // Appends continue in this segment, so what follows the last good record must go.
   if (::ftruncate(fd, static_cast<off_t>(segment.readable_bytes)) == 0 && ::fsync(fd) == 0) {

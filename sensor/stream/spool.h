@@ -9,9 +9,12 @@
 //   | payload (one serialized beaconwatch.v1.Event)
 //
 // all little-endian, plus `ack` (the highest acknowledged sequence, replaced atomically through
-// rename). Opening a spool scans the segments: a record whose checksum fails, or a torn record at
-// a segment's end (a crash mid-write), ends that segment's readable part and is counted; the
-// rest is kept and replayed in order.
+// rename). Opening a spool scans the segments: a damaged record (checksum or framing wrong, or a
+// sequence that does not increase) is skipped by searching forward for the next whole record
+// with a higher sequence, and reading resumes there; each such run counts once in
+// corrupt_records and its bytes in skipped_bytes. Damage with no whole record after it ends the
+// segment's readable part: a torn tail (a crash mid-write) or a corrupt last record, cut off when
+// it is in the last segment. Everything readable is kept and replayed in order.
 //
 // fsync policy: appends go to the page cache at once (a killed sensor loses nothing it
 // appended); the data is fsynced at most every `fsync_interval_ms`, when a segment is closed and
@@ -47,6 +50,7 @@ namespace bw::stream {
   X(segments_dropped_at_cap) \
   X(corrupt_records)         \
   X(torn_tails)              \
+  X(skipped_bytes)           \
   X(events_acknowledged)
 
 struct SpoolCounters {

@@ -12,7 +12,7 @@
 namespace bw::stream {
 namespace {
 
-constexpr std::size_t kReadChunkBytes = 256 * 1024;
+constexpr std::size_t kReadChunkBytes = std::size_t{256} * 1024;
 
 std::uint32_t record_checksum(const std::uint8_t* sequence_bytes, std::string_view payload) {
   const std::uint32_t crc = crc32c(ByteSpan(sequence_bytes, 8));
@@ -87,6 +87,45 @@ SpoolRecordStatus SegmentReader::read_at(std::uint64_t offset, SpoolRecordView& 
   out.sequence = load_le64(header + 8);
   out.payload = payload;
   return SpoolRecordStatus::kRecord;
+}
+
+SpoolRecordStatus SegmentReader::find_record_from(std::uint64_t from, std::uint64_t after_sequence,
+                                                  SpoolRecordView& out) {
+  std::uint64_t candidate = from;
+  while (candidate < end_ && end_ - candidate >= kSpoolRecordHeaderBytes) {
+    const Fill filled = fill(candidate, kSpoolRecordHeaderBytes);
+    if (filled == Fill::kError) return SpoolRecordStatus::kReadError;
+    if (filled == Fill::kShort) break;
+    const std::uint8_t* window_end = buffer_.data() + buffer_size_;
+    const std::uint8_t* found = std::search(window(candidate), window_end,
+                                            kSpoolRecordMagic.begin(), kSpoolRecordMagic.end());
+    // Where the search stopped: at the magic, or where a magic cut by the window's end begins
+    // (the window holds at least a header, so this still moves forward).
+    const std::uint64_t searched_to =
+        found != window_end ? buffer_offset_ + static_cast<std::uint64_t>(found - buffer_.data())
+                            : buffer_offset_ + buffer_size_ - (kSpoolRecordMagic.size() - 1);
+    resync_allowance_ += kSpoolResyncChecksumBytesPerScannedByte * (searched_to - candidate);
+    candidate = searched_to;
+    if (found == window_end) continue;
+    if (end_ - candidate < kSpoolRecordHeaderBytes) break;
+    const Fill header_filled = fill(candidate, kSpoolRecordHeaderBytes);
+    if (header_filled != Fill::kOk) {
+      return header_filled == Fill::kError ? SpoolRecordStatus::kReadError
+                                           : SpoolRecordStatus::kEnd;
+    }
+    const std::uint32_t length = load_le32(window(candidate) + 4);
+    const std::uint64_t record_bytes = kSpoolRecordHeaderBytes + std::uint64_t{length};
+    // Lengths that cannot be a record are rejected here without reading their bytes.
+    if (length <= kSpoolMaxPayloadBytes && record_bytes <= end_ - candidate &&
+        record_bytes <= resync_allowance_) {
+      resync_allowance_ -= record_bytes;
+      const SpoolRecordStatus status = read_at(candidate, out);
+      if (status == SpoolRecordStatus::kReadError) return status;
+      if (status == SpoolRecordStatus::kRecord && out.sequence > after_sequence) return status;
+    }
+    ++candidate;
+  }
+  return SpoolRecordStatus::kEnd;
 }
 
 }  // namespace bw::stream

@@ -14,6 +14,11 @@ inline constexpr std::array<std::uint8_t, 4> kSpoolRecordMagic = {'B', 'W', 'S',
 // A length beyond any real event means the header itself is damaged; it also bounds what one
 // record can make the reader allocate.
 inline constexpr std::uint32_t kSpoolMaxPayloadBytes = 64u << 20;
+// Resynchronising after damage checksums candidate records found in the damaged bytes. Each byte
+// the search passes earns this many bytes of checksumming, on top of the start allowance, so a
+// garbage run full of record-like headers costs time linear in its length, never quadratic.
+inline constexpr std::uint64_t kSpoolResyncChecksumBytesPerScannedByte = 2;
+inline constexpr std::uint64_t kSpoolResyncStartAllowanceBytes = 1u << 20;
 
 // Replaces `out` with the complete record (header and payload), ready for one write(2).
 void encode_spool_record(std::uint64_t sequence, std::string_view payload, std::string& out);
@@ -40,6 +45,13 @@ class SegmentReader {
   SegmentReader(int fd, std::uint64_t end) : fd_(fd), end_(end) {}
 
   SpoolRecordStatus read_at(std::uint64_t offset, SpoolRecordView& out);
+  // After damage at `from - 1`: the first offset >= `from` where a whole record with a matching
+  // checksum and a sequence above `after_sequence` starts (kRecord), or kEnd when none does.
+  // Every byte is searched once for the magic; candidates are checksummed only while the
+  // allowance earned by the search (shared by all calls on this reader) covers their size, so a
+  // candidate too big for it is passed over rather than making the scan quadratic.
+  SpoolRecordStatus find_record_from(std::uint64_t from, std::uint64_t after_sequence,
+                                     SpoolRecordView& out);
   int read_errno() const { return read_errno_; }
 
  private:
@@ -56,6 +68,7 @@ class SegmentReader {
   std::uint64_t buffer_offset_ = 0;
   std::size_t buffer_size_ = 0;
   int read_errno_ = 0;
+  std::uint64_t resync_allowance_ = kSpoolResyncStartAllowanceBytes;
 };
 
 }  // namespace bw::stream

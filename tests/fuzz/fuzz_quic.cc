@@ -1,7 +1,11 @@
 // Two ways into the QUIC Initial assembler. Raw mode splits the input into datagrams (2-byte
-// length prefixes) and feeds them as captured. Sealed mode treats each chunk as the plaintext
-// frames of an Initial and encrypts it first, so the fuzzer reaches frame walking, CRYPTO
-// reassembly and the ClientHello parser behind the AEAD it could never forge.
+// length prefixes) and feeds them as captured, which also reaches Google QUIC's cleartext CHLO
+// packets. Sealed mode treats each chunk as the plaintext frames of an Initial and encrypts it
+// first, so the fuzzer reaches frame walking, CRYPTO reassembly and the ClientHello and CHLO
+// parsers behind the AEAD it could never forge. The first byte picks the mode (bit 0) and, when
+// sealed, the version (bits 1-3): v1, v2, Q050 (Google frames, CHLO), T051 (Google frames, TLS),
+// or a greased version sent with v1's keys.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -24,6 +28,17 @@ bw::ByteSpan next_chunk(bw::ByteSpan& rest) {
   return chunk;
 }
 
+constexpr std::uint32_t kGreased = 0x1a2a3a4a;
+
+// Version (and the version whose keys seal it) chosen by bits 1-3 of the first byte.
+void choose_version(std::uint8_t selector, bw::test::InitialSpec& spec) {
+  using namespace bw::extract::quic;
+  static constexpr std::array<std::uint32_t, 8> kVersions = {
+      kQuicV1, kQuicV2, kQuicQ050, kQuicT051, kGreased, 0xff00001d, kQuicT050, 0xfaceb002};
+  spec.version = kVersions[(selector >> 1) & 0x07];
+  spec.keys_version = spec.version == kGreased ? kQuicV1 : 0;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -43,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       continue;
     }
     bw::test::InitialSpec spec;
-    spec.version = (data[0] & 2) != 0 ? quic::kQuicV2 : quic::kQuicV1;
+    choose_version(data[0], spec);
     spec.dcid = {0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08};
     spec.packet_number = packet_number;
     spec.frames.assign(chunk.begin(), chunk.end());

@@ -86,6 +86,46 @@ wait "$sensor"
 check "SIGHUP reloads the intel feeds" grep -q 'intel: reload done (1 feeds)' sighup.err
 check "  ... without losing events" test "$(grep -c '"http"' sighup.jsonl)" -eq "$(grep -c '"http"' a.jsonl)"
 
+# Ctrl-C during a replay: reading stops, what was read is processed and written whole, the
+# summary says so and the exit status is 128 + the signal, as a shell reports it.
+"$bin/bw-gen" --profile dense --seed 5 --scale 50 --out big.pcap >/dev/null
+if command -v capinfos >/dev/null 2>&1; then
+  big_packets=$(capinfos -M -c -T -r big.pcap | cut -f2)
+else # without Wireshark's tools: a whole replay counts them
+  "$bin/bw-sensor" --read big.pcap --json /dev/null --no-detect 2>whole.err
+  big_packets=$(sed -n 's/^  capture\.packets_read //p' whole.err)
+fi
+whole_lines() { [ -s "$1" ] && [ "$(tail -c 1 "$1" | od -An -c | tr -d ' ')" = '\n' ] &&
+  ! grep -qv '^{.*}$' "$1"; }
+packets_read() { sed -n 's/^  capture\.packets_read //p' "$1"; }
+"$bin/bw-sensor" --read big.pcap --json big.jsonl --no-detect 2>big.err &
+sensor=$!
+for _ in $(seq 600); do [ -s big.jsonl ] && break; sleep 0.05; done
+kill -INT "$sensor"
+wait "$sensor"
+check "SIGINT during a replay exits 130" test $? -eq 130
+check "  ... saying so, with the packets read" \
+  grep -q "^bw-sensor: replay interrupted by SIGINT after $(packets_read big.err) packets read" big.err
+check "  ... after the usual summary" grep -q '^  export.events_written [1-9]' big.err
+check "  ... long before the end of the capture" test "$(packets_read big.err)" -lt $((big_packets / 2))
+check "  ... every JSON line whole" whole_lines big.jsonl
+check "  ... one line per event written" \
+  grep -q "^  export.events_written $(grep -c . big.jsonl)\$" big.err
+# A read waiting on a pipe that delivers half a capture and then stalls: SIGTERM ends it too.
+mkfifo stalled.fifo
+(head -c 20000000 big.pcap && exec sleep 60) >stalled.fifo &
+writer=$!
+"$bin/bw-sensor" --read stalled.fifo --json stalled.jsonl --no-detect 2>stalled.err &
+sensor=$!
+for _ in $(seq 600); do [ -s stalled.jsonl ] && break; sleep 0.05; done
+sleep 0.5
+kill -TERM "$sensor"
+wait "$sensor"
+check "SIGTERM during a stalled read exits 143" test $? -eq 143
+kill "$writer" 2>/dev/null
+check "  ... saying so" grep -q '^bw-sensor: replay interrupted by SIGTERM after [1-9][0-9]* packets' stalled.err
+check "  ... every JSON line whole" whole_lines stalled.jsonl
+
 check "--read with --interface is a usage error" run 2 --read a.pcap --interface lo
 check "a missing interface exits 1" run 1 --interface bwnosuch0 --json /dev/null
 check "  ... naming the interface" grep -q 'bw-sensor: bwnosuch0: ' err.txt

@@ -19,6 +19,7 @@
 
 #include "sensor/correlate/detection_resources.h"
 #include "sensor/pipeline/pipeline.h"
+#include "tests/shared_pcaps/shared_captures.h"
 #include "tests/support/collecting_writer.h"
 
 namespace bw {
@@ -27,10 +28,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace pb = beaconwatch::v1;
 
-fs::path shared_root() {
-  if (const char* env = std::getenv("BW_SHARED_DIR")) return env;
-  return BW_DEFAULT_SHARED_DIR;
-}
+using testing::shared_root;
 
 // Alerts accepted on these captures: (file, host of the alert) -> why it is a real tracker fetch.
 // Empty: none of these captures opens a mail, and the detector raises nothing on them.
@@ -40,20 +38,7 @@ const std::map<std::pair<std::string, std::string>, std::string>& accepted_alert
 }
 
 std::vector<fs::path> captures() {
-  std::vector<fs::path> out;
-  for (const char* folder : {"pcaps", "background"}) {
-    const fs::path dir = shared_root() / folder;
-    if (!fs::is_directory(dir)) continue;
-    for (const auto& entry : fs::directory_iterator(dir)) {
-      const std::string name = entry.path().filename().string();
-      if (entry.is_regular_file() &&
-          (name.size() > 5 && (name.find(".pcap") != std::string::npos))) {
-        out.push_back(entry.path());
-      }
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
+  return testing::shared_captures();
 }
 
 struct Finding {

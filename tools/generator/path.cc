@@ -18,6 +18,17 @@ constexpr std::uint8_t kProtoDestinationOptions = 60;
 constexpr std::uint16_t kIpv4DontFragment = 0x4000;
 constexpr std::uint16_t kIpv4MoreFragments = 0x2000;
 constexpr std::size_t kMinEthernetFrame = 60;  // without FCS; shorter frames arrive padded
+constexpr std::uint16_t kGtpuPort = 2152;
+constexpr std::uint16_t kAyiyaPort = 5072;
+constexpr std::uint16_t kAyiyaClientPort = 50720;
+// GTP-U header with the optional fields (3GPP TS 29.281 5.1) and one PDU Session Container
+// (TS 38.415 5.5.2), as a 5G N3 interface carries them.
+constexpr std::size_t kGtpuN3Header = 8 + 4 + 4;
+// AYIYA header with a 16-byte identity (the tunnel's IPv6 address) and a SHA-1 signature.
+constexpr std::size_t kAyiyaIdentity = 16;
+constexpr std::size_t kAyiyaSignature = 20;
+constexpr std::size_t kAyiyaHeader = 8 + kAyiyaIdentity + kAyiyaSignature;
+constexpr std::size_t kOuterIpv4Udp = 20 + 8;
 
 std::uint16_t ethertype_for(ByteSpan datagram) {
   return (!datagram.empty() && (datagram[0] >> 4) == 6) ? kEthertypeIpv6 : kEthertypeIpv4;
@@ -34,6 +45,33 @@ void append_hop_by_hop(ByteWriter& w, std::uint8_t next_header) {
 // Destination options holding only a PadN option: legal, and what probes use to test paths.
 void append_destination_options(ByteWriter& w, std::uint8_t next_header) {
   w.u8(next_header).u8(0).u8(0x01).u8(4).be32(0);
+}
+
+// A G-PDU: flags (version 1, protocol type GTP, E and S), type 255, length, TEID, sequence, no
+// N-PDU number, then the PDU Session Container naming the direction and QoS flow 9.
+void append_gtpu_gpdu(ByteWriter& w, std::uint32_t teid, std::uint16_t sequence, bool uplink,
+                      ByteSpan datagram) {
+  w.u8(0x36).u8(0xff).be16(kGtpuN3Header - 8 + datagram.size()).be32(teid);
+  w.be16(sequence).u8(0).u8(0x85);
+  w.u8(1).u8(uplink ? 0x10 : 0x00).u8(0x09).u8(0);
+  w.bytes(datagram);
+}
+
+// AYIYA Forward (draft-massar-v6ops-ayiya-02): identity 2^4 bytes of type integer, a 5-word
+// SHA-1 signature over a shared secret, epoch seconds. The signature bytes only need to look
+// like a digest: nothing on the path checks them.
+void append_ayiya_forward(ByteWriter& w, const IpAddress& identity, TimestampNs ts,
+                          ByteSpan datagram) {
+  const bool ipv6 = ethertype_for(datagram) == kEthertypeIpv6;
+  w.u8(0x41).u8(0x52).u8(0x11).u8(ipv6 ? kProtoIpv6InIp : kProtoIpInIp);
+  w.be32(static_cast<std::uint32_t>(ts / kNsPerSecond));
+  w.bytes(ByteSpan(identity.bytes.data(), kAyiyaIdentity));
+  std::uint32_t digest = 2166136261u;  // FNV-1a of the datagram, stretched to 20 bytes
+  for (std::uint8_t b : datagram)
+    digest = (digest ^ b) * 16777619u;
+  for (std::size_t i = 0; i < kAyiyaSignature / 4; ++i)
+    w.be32(digest = digest * 2654435761u + static_cast<std::uint32_t>(i));
+  w.bytes(datagram);
 }
 
 }  // namespace
@@ -87,6 +125,10 @@ std::size_t Path::mtu_overhead() const {
     case Encapsulation::kVxlan:
     case Encapsulation::kGeneve:
       return overhead + 50;
+    case Encapsulation::kGtpU:
+      return overhead + kOuterIpv4Udp + kGtpuN3Header;
+    case Encapsulation::kAyiya:
+      return overhead + kOuterIpv4Udp + kAyiyaHeader;
     default:
       return overhead;
   }
@@ -134,6 +176,12 @@ std::string Path::encapsulation_names(std::size_t l4_size) const {
       break;
     case Encapsulation::kTeredo:
       names = "teredo";
+      break;
+    case Encapsulation::kGtpU:
+      names = "gtp-u";
+      break;
+    case Encapsulation::kAyiya:
+      names = "ayiya";
       break;
   }
   if (fragments(l4_size)) names += names.empty() ? "ip-fragments" : ",ip-fragments";
@@ -232,7 +280,8 @@ void Path::deliver(TimestampNs ts, bool from_client, ByteSpan datagram) {
   const bool tunnelled = encap == Encapsulation::kGre || encap == Encapsulation::kErspanII ||
                          encap == Encapsulation::kErspanIII || encap == Encapsulation::kVxlan ||
                          encap == Encapsulation::kGeneve || encap == Encapsulation::kIpInIp ||
-                         encap == Encapsulation::kSixInFour || encap == Encapsulation::kTeredo;
+                         encap == Encapsulation::kSixInFour || encap == Encapsulation::kTeredo ||
+                         encap == Encapsulation::kGtpU || encap == Encapsulation::kAyiya;
   if (!tunnelled || config_.tunnel_near == nullptr || config_.tunnel_far == nullptr) {
     const MacAddress& peer_mac = config_.server_on_link ? server_.mac : config_.gateway_mac;
     deliver_link(ts, from_client, ethertype_for(datagram), datagram,
@@ -296,6 +345,26 @@ void Path::deliver(TimestampNs ts, bool from_client, ByteSpan datagram) {
                  from_client ? 3544 : 51413, datagram);
       outer_protocol = kProtoUdp;
       break;
+    case Encapsulation::kGtpU: {
+      // Each side addresses the TEID its peer allocated: the core's for uplink, the radio's for
+      // downlink.
+      Bytes message;
+      ByteWriter m(message);
+      const std::uint32_t teid = from_client ? config_.tunnel_id : config_.tunnel_id ^ 0x80000000u;
+      append_gtpu_gpdu(m, teid, gtpu_sequence_++, from_client, datagram);
+      append_udp(inner, outer_src.ipv4, outer_dst.ipv4, kGtpuPort, kGtpuPort, message);
+      outer_protocol = kProtoUdp;
+      break;
+    }
+    case Encapsulation::kAyiya: {
+      Bytes message;
+      ByteWriter m(message);
+      append_ayiya_forward(m, client_.ipv6, ts, datagram);
+      append_udp(inner, outer_src.ipv4, outer_dst.ipv4, from_client ? kAyiyaClientPort : kAyiyaPort,
+                 from_client ? kAyiyaPort : kAyiyaClientPort, message);
+      outer_protocol = kProtoUdp;
+      break;
+    }
     default:
       break;
   }

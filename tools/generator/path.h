@@ -27,6 +27,8 @@ enum class Encapsulation : std::uint8_t {
   kIpInIp,     // IPv4 in IPv4 (protocol 4)
   kSixInFour,  // IPv6 in IPv4 (protocol 41)
   kTeredo,     // IPv6 in UDP 3544
+  kGtpU,       // GTPv1-U G-PDUs on UDP 2152, as on a 5G N3 interface
+  kAyiya,      // IPv6 (or IPv4) in AYIYA on UDP 5072, from a tunnel broker client
 };
 
 inline constexpr std::uint32_t kLinktypeNull = 0;
@@ -47,7 +49,7 @@ struct PathConfig {
   std::uint16_t inner_vlan_id = 0;  // QinQ C-tag
   std::uint32_t mpls_labels[2] = {0, 0};
   std::uint16_t pppoe_session = 0;
-  std::uint32_t tunnel_id = 0;  // VXLAN/Geneve VNI, ERSPAN session
+  std::uint32_t tunnel_id = 0;  // VXLAN/Geneve VNI, ERSPAN session, GTP-U uplink TEID
   // Outer tunnel endpoints; the first faces the client. ERSPAN always flows first -> second
   // (switch to collector) whatever the direction of the mirrored packet.
   Host* tunnel_near = nullptr;
@@ -109,6 +111,7 @@ class Path {
   Host& server_;
   int family_;
   std::uint32_t gre_sequence_ = 0;
+  std::uint16_t gtpu_sequence_ = 0;
   Bytes datagram_;
   Bytes tunnel_;
   Bytes tagged_;

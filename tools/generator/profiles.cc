@@ -485,6 +485,7 @@ void configure_encapsulation(World& world, PathConfig& config, Encapsulation enc
     case Encapsulation::kSixInFour:
     case Encapsulation::kVxlan:
     case Encapsulation::kGeneve:
+    case Encapsulation::kGtpU:  // a 5G radio node and the core's user plane function
       config.tunnel_near = &tunnel_endpoint(world, ipv4_address(10, 255, site, 1));
       config.tunnel_far = &tunnel_endpoint(world, ipv4_address(10, 255, site, 2));
       if (encapsulation == Encapsulation::kSixInFour) {
@@ -542,6 +543,7 @@ void build_encap_profile(World& world) {
       {Encapsulation::kGeneve, 4, false},    {Encapsulation::kIpInIp, 4, false},
       {Encapsulation::kSixInFour, 6, false}, {Encapsulation::kTeredo, 6, false},
       {Encapsulation::kNone, 6, true},       {Encapsulation::kVlan, 6, false},
+      {Encapsulation::kGtpU, 4, false},      {Encapsulation::kAyiya, 6, false},
   };
   TimestampNs at = world.epoch();
   std::size_t index = 0;
@@ -561,6 +563,13 @@ void build_encap_profile(World& world) {
       config.tunnel_near = &nat;
       config.tunnel_far = &relay;
       client.ipv6 = teredo_address(ipv4_address(83, 170, 6, 76), nat.ipv4, 51413);
+    }
+    if (c.encapsulation == Encapsulation::kAyiya) {
+      // A tunnel broker's client behind a NAT, tunnelling to the broker's point of presence.
+      Host& nat = tunnel_endpoint(world, ipv4_address(81, 169, 145, 21));
+      nat.mac = client.mac;
+      config.tunnel_near = &nat;
+      config.tunnel_far = &tunnel_endpoint(world, ipv4_address(212, 224, 0, 188));
     }
     encap_conversations(world, client, config, c.family, at, index);
     at += sec(2) + jitter(rng, 0, ms(500));

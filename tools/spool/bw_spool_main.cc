@@ -32,6 +32,7 @@ void print_stat(const Spool& spool) {
             << "last_sequence " << spool.last_sequence() << '\n'
             << "acknowledged_sequence " << spool.acknowledged_sequence() << '\n'
             << "corrupt_records " << counters.corrupt_records << '\n'
+            << "skipped_bytes " << counters.skipped_bytes << '\n'
             << "torn_tails " << counters.torn_tails << '\n';
 }
 

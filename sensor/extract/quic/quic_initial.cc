@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <span>
+#include <string_view>
 
 namespace bw::extract::quic {
 namespace {
@@ -81,12 +82,83 @@ bool same_id(ByteSpan a, ByteSpan b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end());
 }
 
+std::string_view as_chars(ByteSpan bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+// RFC 9000 section 14.1: a client pads every datagram carrying an Initial to 1200 bytes.
+constexpr std::size_t kMinInitialDatagram = 1200;
+
+// gQUIC's crypto handshake runs on stream 1 up to Q046.
+constexpr std::uint64_t kGoogleCryptoStream = 1;
+
+void count_version(std::uint32_t version, QuicCounters& counters) {
+  constexpr std::uint32_t kDraftPrefix = 0xff000000;
+  constexpr std::uint32_t kMvfstPrefix = 0xfaceb000;
+  unsigned google = 0;
+  if (version == kQuicV1) {
+    ++counters.quic_version_v1;
+  } else if (version == kQuicV2) {
+    ++counters.quic_version_v2;
+  } else if ((version & 0xffffff00) == kDraftPrefix) {
+    ++counters.quic_version_draft;
+  } else if ((version & 0xffffff00) == kMvfstPrefix) {
+    ++counters.quic_version_mvfst;
+  } else if (version == kQuicQ050) {
+    ++counters.quic_version_q050;
+  } else if (version == kQuicT050) {
+    ++counters.quic_version_t050;
+  } else if (version == kQuicT051) {
+    ++counters.quic_version_t051;
+  } else if ((version >> 24) == 'Q' && google_version_number(version, google) &&
+             google >= kOldestGoogleCleartext && google <= kNewestGoogleCleartext) {
+    switch (google) {
+      case 43:
+        ++counters.quic_version_q043;
+        break;
+      case 44:
+        ++counters.quic_version_q044;
+        break;
+      case 45:
+        ++counters.quic_version_q045;
+        break;
+      case 46:
+        ++counters.quic_version_q046;
+        break;
+      default:
+        ++counters.quic_version_q024_q042;
+        break;
+    }
+  } else {
+    ++counters.quic_version_unknown;
+  }
+}
+
 }  // namespace
 
-bool looks_like_quic_initial(ByteSpan udp_payload) {
+QuicInitialKind classify_quic_initial(ByteSpan udp_payload) {
+  GoogleCleartextHeader google;
+  if (parse_google_cleartext_header(udp_payload, google)) return QuicInitialKind::kGoogleCleartext;
   LongHeader header;
-  if (parse_long_header(udp_payload, header) != HeaderResult::kOk) return false;
-  return header.packet_type == find_quic_version(header.version)->initial_type;
+  const HeaderResult parsed = parse_long_header(udp_payload, header);
+  if (parsed == HeaderResult::kOk) {
+    return header.packet_type == find_quic_version(header.version)->initial_type
+               ? QuicInitialKind::kKnownVersion
+               : QuicInitialKind::kNone;
+  }
+  if (parsed != HeaderResult::kUnknownVersion || header.version == 0 ||
+      is_google_version(header.version) || udp_payload.size() < kMinInitialDatagram) {
+    return QuicInitialKind::kNone;
+  }
+  const QuicVersion& v1 = quic_version_1();
+  return parse_long_header_as(udp_payload, v1, header) == HeaderResult::kOk &&
+                 header.packet_type == v1.initial_type
+             ? QuicInitialKind::kUnknownVersion
+             : QuicInitialKind::kNone;
+}
+
+bool looks_like_quic_initial(ByteSpan udp_payload) {
+  return classify_quic_initial(udp_payload) != QuicInitialKind::kNone;
 }
 
 void QuicInitialAssembler::ConnectionId::assign(ByteSpan id) {
@@ -96,7 +168,9 @@ void QuicInitialAssembler::ConnectionId::assign(ByteSpan id) {
 
 void QuicInitialAssembler::reset() {
   state_ = State::kIdle;
+  mode_ = Mode::kInitials;
   version_ = 0;
+  version_info_ = nullptr;
   largest_packet_number_ = -1;
   first_dcid_ = ConnectionId{};
   key_dcid_ = ConnectionId{};
@@ -111,34 +185,68 @@ QuicStatus QuicInitialAssembler::on_client_datagram(ByteSpan udp_payload, extrac
   if (state_ == State::kFailed) return QuicStatus::kMalformed;
   ++counters.datagrams;
   DatagramOutcome outcome;
+  if (state_ == State::kIdle || mode_ == Mode::kGoogleCleartext) {
+    GoogleCleartextHeader google;
+    if (parse_google_cleartext_header(udp_payload, google)) {
+      handle_google_cleartext(udp_payload, google, counters);
+      outcome.decrypted = true;
+    }
+    // Later gQUIC packets drop the version and are encrypted: nothing more to read in them.
+    if (mode_ == Mode::kGoogleCleartext) {
+      if (outcome.decrypted && state_ == State::kAssembling) try_complete(out, counters);
+      return status_after(outcome);
+    }
+  }
   ByteSpan rest = udp_payload;
   while (!rest.empty() && state_ != State::kFailed) {
     LongHeader header;
-    const HeaderResult parsed = parse_long_header(rest, header);
-    if (parsed == HeaderResult::kUnknownVersion) ++counters.unknown_version;
+    const QuicVersion* version = nullptr;
+    const HeaderResult parsed = read_header(rest, header, version, counters);
     if (parsed == HeaderResult::kMalformed) {
       ++counters.header_malformed;
       outcome.malformed = true;
     }
     // Short headers, Retry and padding end what can be walked in this datagram.
     if (parsed != HeaderResult::kOk) break;
-    const QuicVersion& version = *find_quic_version(header.version);
     const ByteSpan packet = rest.first(header.packet_size);
     rest = rest.subspan(header.packet_size);
-    if (header.packet_type != version.initial_type) {
+    if (header.packet_type != version->initial_type) {
       ++counters.coalesced_packets_skipped;
       continue;
     }
-    handle_initial(packet, header, version, outcome, counters);
+    handle_initial(packet, header, *version, outcome, counters);
   }
   if (outcome.decrypted && state_ == State::kAssembling) try_complete(out, counters);
   return status_after(outcome);
+}
+
+HeaderResult QuicInitialAssembler::read_header(ByteSpan bytes, LongHeader& header,
+                                               const QuicVersion*& version,
+                                               QuicCounters& counters) const {
+  HeaderResult parsed = parse_long_header(bytes, header);
+  if (parsed == HeaderResult::kOk) {
+    version = find_quic_version(header.version);
+    return parsed;
+  }
+  if (parsed != HeaderResult::kUnknownVersion) return parsed;
+  ++counters.unknown_version;
+  // Version negotiation has no Initial; Google's tags have layouts of their own.
+  if (header.version == 0 || is_google_version(header.version)) return parsed;
+  // Only the packets of the version this flow authenticated as v1 are walked with v1's layout
+  // after the first; before that, any unknown version gets one try.
+  if (state_ != State::kIdle && header.version != version_) return parsed;
+  if (parse_long_header_as(bytes, quic_version_1(), header) != HeaderResult::kOk) {
+    return HeaderResult::kUnknownVersion;
+  }
+  version = &quic_version_1();
+  return HeaderResult::kOk;
 }
 
 void QuicInitialAssembler::handle_initial(ByteSpan packet, const LongHeader& header,
                                           const QuicVersion& version, DatagramOutcome& outcome,
                                           QuicCounters& counters) {
   ++counters.initial_packets;
+  count_version(header.version, counters);
   OpenedPacket opened;
   const bool fresh_start = state_ == State::kIdle || header.version != version_;
   const bool ok = fresh_start ? open_first_initial(packet, header, version, opened, counters)
@@ -155,6 +263,25 @@ void QuicInitialAssembler::handle_initial(ByteSpan packet, const LongHeader& hea
   walk_frames(opened.payload, counters);
 }
 
+void QuicInitialAssembler::handle_google_cleartext(ByteSpan datagram,
+                                                   const GoogleCleartextHeader& header,
+                                                   QuicCounters& counters) {
+  ++counters.google_cleartext_packets;
+  count_version(header.version, counters);
+  if (state_ == State::kIdle || header.version != version_) {
+    if (state_ != State::kIdle) ++counters.version_changed;
+    state_ = State::kAssembling;
+    mode_ = Mode::kGoogleCleartext;
+    version_ = header.version;
+    version_info_ = nullptr;
+    first_dcid_.assign(header.connection_id);
+    key_dcid_ = ConnectionId{};
+    scid_ = ConnectionId{};
+    crypto_.reset();
+  }
+  walk_google_frames(datagram.subspan(header.frames_offset), header.version_number, counters);
+}
+
 bool QuicInitialAssembler::open_first_initial(ByteSpan packet, const LongHeader& header,
                                               const QuicVersion& version, OpenedPacket& opened,
                                               QuicCounters& counters) {
@@ -165,8 +292,11 @@ bool QuicInitialAssembler::open_first_initial(ByteSpan packet, const LongHeader&
   }
   // Only an Initial that authenticates may (re)start the flow: anything else could be noise.
   if (state_ != State::kIdle) ++counters.version_changed;
+  if (header.version != version.number) ++counters.unknown_version_opened;
   state_ = State::kAssembling;
+  mode_ = Mode::kInitials;
   version_ = header.version;
+  version_info_ = &version;
   largest_packet_number_ = -1;
   first_dcid_.assign(header.dcid);
   key_dcid_.assign(header.dcid);
@@ -195,7 +325,24 @@ bool QuicInitialAssembler::open_next_initial(ByteSpan packet, const LongHeader& 
   return true;
 }
 
+bool QuicInitialAssembler::store_crypto(std::uint64_t offset, ByteSpan data,
+                                        QuicCounters& counters) {
+  if (!crypto_.insert(offset, data)) {
+    ++counters.crypto_beyond_buffer;
+    state_ = State::kFailed;
+    return false;
+  }
+  ++counters.crypto_frames;
+  return true;
+}
+
 void QuicInitialAssembler::walk_frames(ByteSpan payload, QuicCounters& counters) {
+  if (version_info_->frames == FrameEncoding::kGoogle) {
+    unsigned version_number = 0;
+    google_version_number(version_, version_number);
+    walk_google_frames(payload, version_number, counters);
+    return;
+  }
   ByteReader reader(payload);
   while (!reader.empty()) {
     // Initials are padded to 1200 bytes with one-byte PADDING frames: skip a run in one step.
@@ -212,12 +359,7 @@ void QuicInitialAssembler::walk_frames(ByteSpan payload, QuicCounters& counters)
       std::uint64_t offset = 0;
       ByteSpan data;
       ok = read_crypto_frame(reader, offset, data);
-      if (ok && !crypto_.insert(offset, data)) {
-        ++counters.crypto_beyond_buffer;
-        state_ = State::kFailed;
-        return;
-      }
-      if (ok) ++counters.crypto_frames;
+      if (ok && !store_crypto(offset, data, counters)) return;
     } else if (ok && (type == frame::kAck || type == frame::kAckEcn)) {
       ok = skip_ack(reader, type == frame::kAckEcn);
     } else if (ok && (type == frame::kConnectionCloseTransport ||
@@ -234,7 +376,40 @@ void QuicInitialAssembler::walk_frames(ByteSpan payload, QuicCounters& counters)
   }
 }
 
+void QuicInitialAssembler::walk_google_frames(ByteSpan payload, unsigned version_number,
+                                              QuicCounters& counters) {
+  ByteReader reader(payload);
+  while (!reader.empty()) {
+    GoogleFrame frame;
+    const GoogleFrameResult result = read_google_frame(reader, version_number, frame);
+    if (result == GoogleFrameResult::kUnsupported) {
+      ++counters.unexpected_frame;
+      return;
+    }
+    if (result == GoogleFrameResult::kMalformed) {
+      ++counters.frame_malformed;
+      return;
+    }
+    // The handshake: CRYPTO frames from Q048, stream 1 before. Other streams' data (early
+    // requests) is encrypted and of no use here.
+    const bool handshake_data =
+        frame.kind == GoogleFrame::Kind::kCrypto ||
+        (frame.kind == GoogleFrame::Kind::kStream && frame.stream_id == kGoogleCryptoStream);
+    if (handshake_data && !store_crypto(frame.offset, frame.data, counters)) return;
+  }
+}
+
 void QuicInitialAssembler::try_complete(extract::QuicInitial& out, QuicCounters& counters) {
+  const bool chlo =
+      mode_ == Mode::kGoogleCleartext || version_info_->handshake == HandshakeKind::kGoogleChlo;
+  if (chlo) {
+    try_complete_chlo(out, counters);
+  } else {
+    try_complete_tls(out, counters);
+  }
+}
+
+void QuicInitialAssembler::try_complete_tls(extract::QuicInitial& out, QuicCounters& counters) {
   const ByteSpan stream = crypto_.prefix();
   if (stream.size() < kHandshakeHeaderSize) return;
   if (stream[0] != kHandshakeClientHello) {
@@ -257,6 +432,35 @@ void QuicInitialAssembler::try_complete(extract::QuicInitial& out, QuicCounters&
     state_ = State::kFailed;
     return;
   }
+  finish(out);
+}
+
+void QuicInitialAssembler::try_complete_chlo(extract::QuicInitial& out, QuicCounters& counters) {
+  GoogleClientHello hello;
+  switch (parse_google_client_hello(crypto_.prefix(), CryptoStream::kCapacity, hello)) {
+    case ChloStatus::kNeedMore:
+      return;
+    case ChloStatus::kNotChlo:
+      ++counters.crypto_not_client_hello;
+      state_ = State::kFailed;
+      return;
+    case ChloStatus::kMalformed:
+      ++counters.chlo_malformed;
+      state_ = State::kFailed;
+      return;
+    case ChloStatus::kComplete:
+      break;
+  }
+  ++counters.chlo_parsed;
+  // Only the server name has a place in the record. JA3 and JA4 stay empty: both fingerprint a
+  // TLS ClientHello's cipher suites and extensions, which a CHLO does not have, and a
+  // fingerprint made up from CHLO tags would match nothing anyone else computes.
+  out.client_hello = TlsClientHello{};
+  out.client_hello.sni.assign(as_chars(hello.server_name));
+  finish(out);
+}
+
+void QuicInitialAssembler::finish(extract::QuicInitial& out) {
   out.version = version_;
   assign_hex(first_dcid_.view(), out.dcid_hex);
   assign_hex(scid_.view(), out.scid_hex);

@@ -18,9 +18,31 @@ constexpr std::array<std::uint8_t, 20> kSaltDraft23 = {0xc3, 0xee, 0xf7, 0x12, 0
                                                        0x5a, 0x11, 0xa7, 0xd2, 0x43, 0x2b, 0xb4,
                                                        0x63, 0x65, 0xbe, 0xf9, 0xf5, 0x02};
 
+// Draft 22 and mvfst's draft-22 version.
+constexpr std::array<std::uint8_t, 20> kSaltDraft22 = {0x7f, 0xbc, 0xdb, 0x0e, 0x7c, 0x66, 0xbb,
+                                                       0xe9, 0x19, 0x3a, 0x96, 0xcd, 0x21, 0x51,
+                                                       0x9e, 0xbd, 0x7a, 0x02, 0x64, 0x4a};
+// Google's, as Chromium's quic_versions and Wireshark's QUIC dissector publish them.
+constexpr std::array<std::uint8_t, 20> kSaltQ050 = {0x50, 0x45, 0x74, 0xef, 0xd0, 0x66, 0xfe,
+                                                    0x2f, 0x9d, 0x94, 0x5c, 0xfc, 0xdb, 0xd3,
+                                                    0xa7, 0xf0, 0xd3, 0xb5, 0x6b, 0x45};
+constexpr std::array<std::uint8_t, 20> kSaltT050 = {0x7f, 0xf5, 0x79, 0xe5, 0xac, 0xd0, 0x72,
+                                                    0x91, 0x55, 0x80, 0x30, 0x4c, 0x43, 0xa2,
+                                                    0x36, 0x7c, 0x60, 0x48, 0x83, 0x10};
+constexpr std::array<std::uint8_t, 20> kSaltT051 = {0x7a, 0x4e, 0xde, 0xf4, 0xe7, 0xcc, 0xee,
+                                                    0x5f, 0xa4, 0x50, 0x6c, 0x19, 0x12, 0x4f,
+                                                    0xc8, 0xcc, 0xda, 0x6e, 0x03, 0x3d};
+
 constexpr QuicVersion make_v1_family(std::uint32_t number,
                                      const std::array<std::uint8_t, 20>& salt) {
   return QuicVersion{number, salt, "quic key", "quic iv", "quic hp", 0, 3};
+}
+
+// Google's versions share v1's labels and type bits, not its frames.
+constexpr QuicVersion make_google(std::uint32_t number, const std::array<std::uint8_t, 20>& salt,
+                                  HandshakeKind handshake) {
+  return QuicVersion{number,   salt, "quic key", "quic iv", "quic hp", 0, 3, FrameEncoding::kGoogle,
+                     handshake};
 }
 
 constexpr std::uint32_t kDraftBase = 0xff000000;
@@ -28,13 +50,33 @@ constexpr std::uint32_t kDraftBase = 0xff000000;
 constexpr QuicVersion kV1 = make_v1_family(kQuicV1, kSaltV1);
 constexpr QuicVersion kV2 = {kQuicV2, kSaltV2, "quicv2 key", "quicv2 iv", "quicv2 hp", 1, 0};
 
-// Drafts share v1's labels and type bits; only the salt changed, at draft 29.
-constexpr std::array<QuicVersion, 10> kDrafts = {
-    make_v1_family(kDraftBase | 23, kSaltDraft23), make_v1_family(kDraftBase | 24, kSaltDraft23),
-    make_v1_family(kDraftBase | 25, kSaltDraft23), make_v1_family(kDraftBase | 26, kSaltDraft23),
-    make_v1_family(kDraftBase | 27, kSaltDraft23), make_v1_family(kDraftBase | 28, kSaltDraft23),
-    make_v1_family(kDraftBase | 29, kSaltDraft29), make_v1_family(kDraftBase | 30, kSaltDraft29),
-    make_v1_family(kDraftBase | 31, kSaltDraft29), make_v1_family(kDraftBase | 32, kSaltDraft29)};
+// Drafts share v1's labels and type bits; only the salt changed, at drafts 23 and 29.
+constexpr std::array<QuicVersion, 13> kDrafts = {
+    make_v1_family(kDraftBase | 22, kSaltDraft22), make_v1_family(kDraftBase | 23, kSaltDraft23),
+    make_v1_family(kDraftBase | 24, kSaltDraft23), make_v1_family(kDraftBase | 25, kSaltDraft23),
+    make_v1_family(kDraftBase | 26, kSaltDraft23), make_v1_family(kDraftBase | 27, kSaltDraft23),
+    make_v1_family(kDraftBase | 28, kSaltDraft23), make_v1_family(kDraftBase | 29, kSaltDraft29),
+    make_v1_family(kDraftBase | 30, kSaltDraft29), make_v1_family(kDraftBase | 31, kSaltDraft29),
+    make_v1_family(kDraftBase | 32, kSaltDraft29), make_v1_family(kDraftBase | 33, kSaltDraft29),
+    make_v1_family(kDraftBase | 34, kSaltDraft29)};
+
+// Facebook's mvfst (quic/QuicConstants.h): its own numbers for drafts 22 and 27.
+constexpr std::array<QuicVersion, 3> kMvfst = {make_v1_family(0xfaceb001, kSaltDraft22),
+                                               make_v1_family(0xfaceb002, kSaltDraft23),
+                                               make_v1_family(0xfaceb00e, kSaltDraft23)};
+
+constexpr std::array<QuicVersion, 3> kGoogle = {
+    make_google(kQuicQ050, kSaltQ050, HandshakeKind::kGoogleChlo),
+    make_google(kQuicT050, kSaltT050, HandshakeKind::kTls),
+    make_google(kQuicT051, kSaltT051, HandshakeKind::kTls)};
+
+template <std::size_t N>
+const QuicVersion* find_in(const std::array<QuicVersion, N>& table, std::uint32_t number) {
+  for (const QuicVersion& version : table) {
+    if (version.number == number) return &version;
+  }
+  return nullptr;
+}
 
 constexpr std::string_view kLabelPrefix = "tls13 ";
 
@@ -43,10 +85,13 @@ constexpr std::string_view kLabelPrefix = "tls13 ";
 const QuicVersion* find_quic_version(std::uint32_t number) {
   if (number == kQuicV1) return &kV1;
   if (number == kQuicV2) return &kV2;
-  for (const QuicVersion& draft : kDrafts) {
-    if (draft.number == number) return &draft;
-  }
-  return nullptr;
+  if (const QuicVersion* draft = find_in(kDrafts, number)) return draft;
+  if (const QuicVersion* mvfst = find_in(kMvfst, number)) return mvfst;
+  return find_in(kGoogle, number);
+}
+
+const QuicVersion& quic_version_1() {
+  return kV1;
 }
 
 bool hkdf_expand_label(ByteSpan secret, std::string_view label, std::span<std::uint8_t> out) {

@@ -9,6 +9,7 @@ namespace {
 
 constexpr std::uint8_t kLongHeaderBit = 0x80;
 constexpr std::size_t kMaxPacketNumberLength = 4;
+constexpr std::uint32_t kVersionNegotiation = 0;
 
 bool read_connection_id(ByteReader& reader, ByteSpan& id) {
   return reader.vec8(id) && id.size() <= kMaxConnectionIdLength;
@@ -29,14 +30,19 @@ bool read_varint(ByteReader& reader, std::uint64_t& value) {
   return true;
 }
 
-HeaderResult parse_long_header(ByteSpan bytes, LongHeader& out) {
+namespace {
+
+// `layout` null: the version field picks it from the table.
+HeaderResult parse_long_header_with(ByteSpan bytes, const QuicVersion* layout, LongHeader& out) {
   ByteReader reader(bytes);
   out = LongHeader{};
   if (!reader.u8(out.first_byte) || (out.first_byte & kLongHeaderBit) == 0) {
     return HeaderResult::kNotLongHeader;
   }
   if (!reader.be32(out.version)) return HeaderResult::kMalformed;
-  const QuicVersion* version = find_quic_version(out.version);
+  const QuicVersion* version = layout != nullptr && out.version != kVersionNegotiation
+                                   ? layout
+                                   : find_quic_version(out.version);
   if (version == nullptr) return HeaderResult::kUnknownVersion;
   out.packet_type = (out.first_byte >> 4) & 0x3;
   if (!read_connection_id(reader, out.dcid) || !read_connection_id(reader, out.scid)) {
@@ -57,6 +63,16 @@ HeaderResult parse_long_header(ByteSpan bytes, LongHeader& out) {
   out.pn_offset = reader.offset();
   out.packet_size = out.pn_offset + static_cast<std::size_t>(length);
   return HeaderResult::kOk;
+}
+
+}  // namespace
+
+HeaderResult parse_long_header(ByteSpan bytes, LongHeader& out) {
+  return parse_long_header_with(bytes, nullptr, out);
+}
+
+HeaderResult parse_long_header_as(ByteSpan bytes, const QuicVersion& layout, LongHeader& out) {
+  return parse_long_header_with(bytes, &layout, out);
 }
 
 std::uint64_t decode_packet_number(std::int64_t largest_received, std::uint64_t truncated,

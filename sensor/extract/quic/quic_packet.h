@@ -40,6 +40,11 @@ enum class HeaderResult : std::uint8_t {
 // Parses the long header at the start of `bytes` (one datagram's remaining bytes).
 HeaderResult parse_long_header(ByteSpan bytes, LongHeader& out);
 
+// The same with `layout`'s type bits whatever version the packet names: how an Initial of a
+// version the table does not know is read as v1 (its extent is trusted only if it authenticates).
+// kUnknownVersion only for version negotiation (version 0), which has no such layout.
+HeaderResult parse_long_header_as(ByteSpan bytes, const QuicVersion& layout, LongHeader& out);
+
 // RFC 9000 appendix A.3: the full packet number closest to the next expected one.
 std::uint64_t decode_packet_number(std::int64_t largest_received, std::uint64_t truncated,
                                    std::size_t length);

@@ -89,6 +89,7 @@ SmtpSession::Step SmtpSession::client_step(ByteSpan data, TimestampNs ts, MailSi
     case ClientPhase::kResync:
       return resync_step(data, counters);
     case ClientPhase::kStopped:
+      if (tls_) return {0, true};  // TLS from here on: not ours to consume
       break;
   }
   return {data.size(), false};
@@ -314,7 +315,7 @@ void SmtpSession::end_of_chunk(MailSink& sink, SmtpCounters& counters) {
 SmtpSession::Step SmtpSession::starttls_step(ByteSpan data, SmtpCounters& counters) {
   if (data[0] == kTlsHandshakeRecord) {
     stop_for_tls(counters);
-    return {data.size(), false};
+    return {0, true};  // the record is the caller's to parse as TLS
   }
   client_ = ClientPhase::kCommand;
   return {0, false};
@@ -339,7 +340,7 @@ SmtpSession::Step SmtpSession::resync_step(ByteSpan data, SmtpCounters& counters
 // ---- Server: replies ------------------------------------------------------------------------
 
 SmtpSession::Step SmtpSession::server_step(ByteSpan data, SmtpCounters& counters) {
-  if (server_ == ServerPhase::kStopped) return {data.size(), false};
+  if (server_ == ServerPhase::kStopped) return {tls_ ? 0 : data.size(), tls_};
   if (server_ == ServerPhase::kSkipLine) {
     const std::size_t bytes = through_line_end(data);
     if (data[bytes - 1] == '\n') server_ = ServerPhase::kReply;

@@ -49,6 +49,9 @@ class SmtpSession {
   void finish(MailSink& sink, SmtpCounters& counters);
   // Neither direction will be parsed again (STARTTLS succeeded, or the flow is not SMTP).
   bool stopped() const;
+  // STARTTLS succeeded: from the byte where the last call stopped consuming, both directions
+  // carry TLS (the caller hands them to the TLS parser). Nothing more is consumed here.
+  bool tls_started() const { return tls_; }
 
  private:
   enum class ClientPhase : std::uint8_t {

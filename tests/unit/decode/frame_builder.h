@@ -487,6 +487,77 @@ inline Bytes teredo_authentication(const Bytes& client_id, const Bytes& auth_val
   return out;
 }
 
+// One GTP-U extension header (3GPP TS 29.281 5.2.1); `content` must make it a multiple of 4
+// bytes with the length and next-type bytes around it.
+struct GtpuExtension {
+  std::uint8_t type;
+  Bytes content;
+};
+
+struct GtpuSpec {
+  std::uint8_t message_type = 255;  // G-PDU
+  std::uint32_t teid = 0x1234abcd;
+  std::optional<std::uint16_t> sequence;
+  std::optional<std::uint8_t> npdu;
+  std::vector<GtpuExtension> extensions;
+};
+
+// GTPv1-U (3GPP TS 29.281 5.1): the optional fields are all present when any of E, S and PN is
+// set; the length counts everything after the first 8 bytes.
+inline Bytes gtpu(const GtpuSpec& spec, const Bytes& payload) {
+  const bool extended = !spec.extensions.empty();
+  Bytes rest;
+  if (extended || spec.sequence || spec.npdu) {
+    put16(rest, spec.sequence.value_or(0));
+    put8(rest, spec.npdu.value_or(0));
+    put8(rest, extended ? spec.extensions[0].type : 0);
+    for (std::size_t i = 0; i < spec.extensions.size(); ++i) {
+      const GtpuExtension& e = spec.extensions[i];
+      put8(rest, static_cast<std::uint8_t>((e.content.size() + 2) / 4));
+      append(rest, e.content);
+      put8(rest, i + 1 < spec.extensions.size() ? spec.extensions[i + 1].type : 0);
+    }
+  }
+  append(rest, payload);
+  Bytes out;
+  put8(out, static_cast<std::uint8_t>(0x30 | (extended ? 0x04 : 0) | (spec.sequence ? 0x02 : 0) |
+                                      (spec.npdu ? 0x01 : 0)));  // version 1, PT GTP
+  put8(out, spec.message_type);
+  put16(out, static_cast<std::uint16_t>(rest.size()));
+  put32(out, spec.teid);
+  append(out, rest);
+  return out;
+}
+
+// The PDU Session Container (TS 38.415) every 5G N3 G-PDU carries: uplink, QoS flow 9.
+inline GtpuExtension pdu_session_container() {
+  return {0x85, {0x10, 0x09}};
+}
+
+struct AyiyaSpec {
+  std::uint8_t identity_length_log2 = 4;  // 16 bytes: the tunnel's IPv6 address
+  std::uint8_t identity_type = 1;         // integer
+  std::uint8_t signature_words = 5;       // 20 bytes: SHA-1
+  std::uint8_t hash_method = 2;           // SHA-1
+  std::uint8_t auth_method = 1;           // shared secret
+  std::uint8_t opcode = 1;                // forward
+  std::uint8_t next_header = 41;
+};
+
+// AYIYA (draft-massar-v6ops-ayiya-02 5): header, identity, signature, payload.
+inline Bytes ayiya(const AyiyaSpec& spec, const Bytes& payload) {
+  Bytes out;
+  put8(out, static_cast<std::uint8_t>(spec.identity_length_log2 << 4 | spec.identity_type));
+  put8(out, static_cast<std::uint8_t>(spec.signature_words << 4 | spec.hash_method));
+  put8(out, static_cast<std::uint8_t>(spec.auth_method << 4 | spec.opcode));
+  put8(out, spec.next_header);
+  put32(out, 0x5f5e1000);  // epoch
+  append(out, counting(std::size_t{1} << spec.identity_length_log2, 0x40));
+  append(out, repeat(0x5a, std::size_t{spec.signature_words} * 4));
+  append(out, payload);
+  return out;
+}
+
 inline Bytes join(std::initializer_list<Bytes> parts) {
   Bytes out;
   for (const Bytes& part : parts)

@@ -31,6 +31,13 @@ std::vector<Sample> representative_frames() {
                             udp(3544, 3544,
                                 join({teredo_authentication(text("id"), text("au")),
                                       teredo_origin_indication(1, kClient4), http_ipv6()})));
+  const Bytes gtpu_n3 =
+      ipv4({.src = kTunnelA4, .dst = kTunnelB4, .protocol = 17},
+           udp(2152, 2152,
+               gtpu({.sequence = 4, .extensions = {pdu_session_container(), {0x40, {0, 9}}}},
+                    http_ipv6())));
+  const Bytes ayiya_forward = ipv4({.src = kTunnelA4, .dst = kTunnelB4, .protocol = 17},
+                                   udp(40000, 5072, ayiya({.next_header = 4}, inner_tcp)));
   const Bytes extensions = ipv6(
       {.protocol = 6,
        .extensions = {{0, {1, 4, 0, 0, 0, 0}}, {51, Bytes(14, 0x77)}, {60, {1, 4, 0, 0, 0, 0}}}},
@@ -40,6 +47,8 @@ std::vector<Sample> representative_frames() {
       {"vxlan", linktype::kEthernet, ethernet(0x0800, outer_udp_vxlan)},
       {"erspan3", linktype::kEthernet, ethernet(0x0800, erspan)},
       {"teredo", linktype::kEthernet, ethernet(0x0800, teredo)},
+      {"gtpu", linktype::kEthernet, ethernet(0x0800, gtpu_n3)},
+      {"ayiya", linktype::kRaw, ayiya_forward},
       {"ipv6_extensions", linktype::kEthernet, ethernet(0x86dd, extensions)},
       {"pppoe", linktype::kEthernet, ethernet(0x8864, pppoe_session(1, 0x0021, inner_tcp))},
       {"mpls_pseudowire", linktype::kEthernet,

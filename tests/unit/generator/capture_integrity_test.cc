@@ -51,7 +51,7 @@ TEST_P(LinktypeIntegrityTest, EncapsulationsDecodeWithValidChecksums) {
   EXPECT_TRUE(g.file.nanosecond);
   const auto& layers = g.walker.stats().layers;
   for (const char* tunnel : {"gre", "erspan2", "erspan3", "vxlan", "geneve", "ip-in-ip", "teredo",
-                             "ipv6-hop-by-hop", "ipv6-destination-options"}) {
+                             "gtp-u", "ayiya", "ipv6-hop-by-hop", "ipv6-destination-options"}) {
     EXPECT_GT(layers.count(tunnel), 0u) << tunnel;
   }
   // Link-layer tags only exist where the link type has an ethertype to announce them.

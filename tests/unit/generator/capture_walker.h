@@ -84,6 +84,7 @@ class CaptureWalker {
   void udp_payload(std::uint16_t src_port, std::uint16_t dst_port, ByteSpan payload,
                    const Segment& segment);
   void gre(ByteSpan bytes);
+  void gtpu(ByteSpan bytes);
 
   struct FragmentKey {
     std::vector<std::uint8_t> key;

@@ -432,9 +432,37 @@ void CaptureWalker::udp_payload(std::uint16_t src_port, std::uint16_t dst_port, 
   } else if (src_port == 3544 || dst_port == 3544) {
     ++stats_.layers["teredo"];
     ip(payload);
+  } else if ((src_port == 2152 || dst_port == 2152) && payload.size() >= 8) {
+    ++stats_.layers["gtp-u"];
+    gtpu(payload);
+  } else if ((src_port == 5072 || dst_port == 5072) && payload.size() >= 8) {
+    ++stats_.layers["ayiya"];
+    // Identity of 2^IDLen bytes and a signature of SigLen 4-byte words follow the 8-byte header.
+    const std::size_t at = 8 + (std::size_t{1} << (payload[0] >> 4)) + (payload[1] >> 4) * 4u;
+    if (at > payload.size()) {
+      ++stats_.undecodable;
+    } else {
+      ip(payload.subspan(at));
+    }
   } else {
     segments_.push_back(segment);
   }
+}
+
+// GTPv1-U (3GPP TS 29.281): 8 bytes, 4 more when E, S or PN is set, then when E is set the
+// extension headers, each giving its length in 4-byte units and the next one's type last.
+void CaptureWalker::gtpu(ByteSpan bytes) {
+  std::size_t at = (bytes[0] & 0x07) != 0 ? 12 : 8;
+  bool more = (bytes[0] & 0x04) != 0 && at <= bytes.size() && bytes[at - 1] != 0;
+  while (more && at < bytes.size() && bytes[at] != 0) {
+    at += bytes[at] * 4u;
+    more = at <= bytes.size() && bytes[at - 1] != 0;
+  }
+  if (more || at > bytes.size()) {
+    ++stats_.undecodable;
+    return;
+  }
+  ip(bytes.subspan(at));
 }
 
 void CaptureWalker::gre(ByteSpan bytes) {

@@ -6,13 +6,13 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <fstream>
 #include <new>
 
 #include "sensor/capture/pcap_source.h"
 #include "sensor/decode/packet_decoder.h"
 #include "sensor/flow/flow_processor.h"
 #include "tests/support/allocation_counter.h"
+#include "tests/support/generated_capture.h"
 #include "tools/generator/generator.h"
 
 namespace bw {
@@ -33,14 +33,8 @@ std::vector<Frame> generated_frames(std::uint32_t& linktype) {
   gen::GeneratorOptions options;
   options.profile = "demo";
   options.seed = 99;
-  std::vector<std::uint8_t> capture;
-  std::vector<gen::GroundTruth> truth;
+  const std::string path = testing::write_generated_capture(options, "bw_noalloc.pcap");
   std::string error;
-  EXPECT_TRUE(gen::generate(options, capture, truth, error)) << error;
-  const std::string path = ::testing::TempDir() + "bw_noalloc.pcap";
-  std::ofstream(path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(capture.data()),
-             static_cast<std::streamsize>(capture.size()));
   auto source = capture::PcapFileSource::open(path, error);
   EXPECT_TRUE(source) << error;
   std::vector<Frame> frames;

@@ -4,13 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "sensor/pipeline/pipeline.h"
 #include "tests/support/collecting_writer.h"
+#include "tests/support/generated_capture.h"
 #include "tools/generator/generator.h"
 
 namespace bw {
@@ -27,14 +27,9 @@ Generated generate(const std::string& profile, std::uint64_t seed) {
   gen::GeneratorOptions options;
   options.profile = profile;
   options.seed = seed;
-  std::vector<std::uint8_t> bytes;
   Generated out;
-  std::string error;
-  EXPECT_TRUE(gen::generate(options, bytes, out.truth, error)) << error;
-  out.path = ::testing::TempDir() + "bw_replay_" + profile + "_" + std::to_string(seed) + ".pcap";
-  std::ofstream(out.path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(bytes.data()),
-             static_cast<std::streamsize>(bytes.size()));
+  out.path = testing::write_generated_capture(
+      options, "bw_replay_" + profile + "_" + std::to_string(seed) + ".pcap", &out.truth);
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "sensor/pipeline/pipeline.h"
+#include "tests/support/generated_capture.h"
 #include "tools/generator/generator.h"
 
 namespace bw {
@@ -18,15 +19,7 @@ std::string demo_capture() {
   gen::GeneratorOptions options;
   options.profile = "demo";
   options.seed = 7;
-  std::vector<std::uint8_t> bytes;
-  std::vector<gen::GroundTruth> truth;
-  std::string error;
-  EXPECT_TRUE(gen::generate(options, bytes, truth, error)) << error;
-  std::string path = ::testing::TempDir() + "bw_threads_demo.pcap";
-  std::ofstream(path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(bytes.data()),
-             static_cast<std::streamsize>(bytes.size()));
-  return path;
+  return testing::write_generated_capture(options, "bw_threads_demo.pcap");
 }
 
 // Reads the names of the process's threads as the first event is written, i.e. on the exporter

@@ -11,22 +11,17 @@
 #include "sensor/extract/quic/crypto_stream.h"
 #include "sensor/extract/quic/quic_keys.h"
 #include "sensor/extract/quic/quic_packet.h"
+#include "tests/unit/quic/assembler_fixture.h"
 #include "tests/unit/quic/quic_test_packets.h"
 #include "tests/unit/tls/tls_test_messages.h"
 
 namespace bw::extract::quic {
 namespace {
 
+using test::from_hex;
 using test::QuicBytes;
+using test::span_of;
 
-QuicBytes from_hex(std::string_view hex) {
-  QuicBytes out;
-  const auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<std::uint8_t>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
-  }
-  return out;
-}
 std::string to_hex(ByteSpan bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -35,9 +30,6 @@ std::string to_hex(ByteSpan bytes) {
     out.push_back(kHex[b & 0xf]);
   }
   return out;
-}
-ByteSpan span_of(const QuicBytes& b) {
-  return ByteSpan(b.data(), b.size());
 }
 std::string sha256_12(std::string_view text) {
   std::array<char, 64> hex{};
@@ -307,14 +299,8 @@ QuicBytes concat(const QuicBytes& a, const QuicBytes& b) {
   return out;
 }
 
-class QuicAssembly : public ::testing::Test {
+class QuicAssembly : public test::AssemblerTest {
  protected:
-  QuicStatus feed(const QuicBytes& datagram) {
-    return assembler_.on_client_datagram(span_of(datagram), out_, counters_);
-  }
-  QuicInitialAssembler assembler_;
-  QuicInitial out_;
-  QuicCounters counters_;
   const QuicBytes hello_ = example_client_hello();
 };
 

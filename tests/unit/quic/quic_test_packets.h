@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "sensor/common/crypto.h"
@@ -13,6 +14,20 @@
 namespace bw::test {
 
 using QuicBytes = std::vector<std::uint8_t>;
+
+// Lower-case hex, as fixtures are written.
+inline QuicBytes from_hex(std::string_view hex) {
+  QuicBytes out;
+  const auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<std::uint8_t>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
+  }
+  return out;
+}
+
+inline ByteSpan span_of(const QuicBytes& bytes) {
+  return ByteSpan(bytes.data(), bytes.size());
+}
 
 // RFC 9000 section 16 encoding in the shortest form, or forced to `width` bytes.
 inline void put_varint(QuicBytes& out, std::uint64_t value, std::size_t width = 0) {
@@ -43,6 +58,9 @@ struct InitialSpec {
   QuicBytes frames;  // plaintext payload
   // Defaults to the dcid: differs only when a Retry made the client derive keys anew.
   const QuicBytes* key_dcid = nullptr;
+  // Keys and type bits of this version instead of `version`'s (which the table may not know):
+  // how a client sends a greased or aliased version laid out as v1.
+  std::uint32_t keys_version = 0;
 };
 
 // Encrypts `payload` after `header` (whose first byte and packet number are still in the clear)
@@ -72,7 +90,8 @@ inline QuicBytes protect_packet(const extract::quic::InitialKeys& keys, QuicByte
 }
 
 inline QuicBytes protect_initial(const InitialSpec& spec) {
-  const extract::quic::QuicVersion& version = *extract::quic::find_quic_version(spec.version);
+  const extract::quic::QuicVersion& version =
+      *extract::quic::find_quic_version(spec.keys_version != 0 ? spec.keys_version : spec.version);
   const QuicBytes& key_dcid = spec.key_dcid != nullptr ? *spec.key_dcid : spec.dcid;
   extract::quic::InitialKeys keys;
   extract::quic::derive_client_initial_keys(version, key_dcid, keys);
