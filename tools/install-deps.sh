@@ -31,6 +31,7 @@ packages=(
   tcpdump
   # tshark: the reference the STARTTLS, QUIC-version and tunnel tests compare extraction with.
   tshark
+  systemd  # systemd-analyze, systemd-sysusers: firmware/check-units.sh (containers lack them)
   # The real-client evaluation corpus (tools/realclient): the other clients are curl, wget,
   # openssl and apt; python3 runs the servers.
   curl wget python3

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <fstream>
@@ -20,7 +21,9 @@ inline std::string write_generated_capture(const gen::GeneratorOptions& options,
   std::vector<gen::GroundTruth> ignored;
   std::string error;
   EXPECT_TRUE(gen::generate(options, bytes, truth != nullptr ? *truth : ignored, error)) << error;
-  std::string path = ::testing::TempDir() + file_name;
+  // The process id keeps test processes apart: CTest runs the tests of one binary in parallel
+  // processes, and one removing or rewriting the file another reads fails both at random.
+  std::string path = ::testing::TempDir() + std::to_string(::getpid()) + "_" + file_name;
   std::ofstream(path, std::ios::binary)
       .write(reinterpret_cast<const char*>(bytes.data()),
              static_cast<std::streamsize>(bytes.size()));
