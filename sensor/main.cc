@@ -5,6 +5,7 @@
 #include <cinttypes>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +14,10 @@
 #include "sensor/config/sensor_config.h"
 #include "sensor/export/event_encoder.h"
 #include "sensor/pipeline/pipeline.h"
+#include "sensor/sandbox/privileges.h"
+#include "sensor/sandbox/seccomp_filter.h"
+#include "sensor/service/service_notifier.h"
+#include "sensor/service/watchdog.h"
 #include "sensor/stream/stream_tls.h"
 #include "sensor/stream/streaming_writer.h"
 
@@ -109,6 +114,44 @@ bool finish_stream(bw::stream::StreamingWriter& stream, std::uint32_t timeout_s)
                "bw-sensor: collector: delivered %" PRIu64 " events; %" PRIu64 " pending in spool\n",
                stream.delivered_events(), pending);
   return drained;
+}
+
+// systemd Type=notify: READY=1 once capturing, RELOADING=1/READY=1 around a SIGHUP reload,
+// STOPPING=1 as the drain starts, and while live, WATCHDOG=1 from the bw-watchdog thread only as
+// long as every pipeline thread makes progress. `watchdog` holds that thread.
+bw::pipeline::ServiceHooks service_hooks(const bw::service::ServiceNotifier& notifier,
+                                         std::unique_ptr<bw::service::WatchdogThread>& watchdog,
+                                         const bw::stream::StreamingWriter* stream) {
+  bw::pipeline::ServiceHooks hooks;
+  hooks.on_running = [&notifier, &watchdog,
+                      stream](const std::vector<bw::service::StageHeartbeat>& pipeline_stages) {
+    std::vector<bw::service::StageHeartbeat> stages = pipeline_stages;
+    // The collector stream's sender is a stage too, when there is one (replay has no stages).
+    if (stream != nullptr && !stages.empty()) {
+      stages.push_back({"bw-stream", &stream->sender_heartbeat()});
+    }
+    if (notifier.watchdog_interval().count() > 0 && !stages.empty()) {
+      watchdog = std::make_unique<bw::service::WatchdogThread>(stages, notifier);
+    }
+    notifier.ready();
+  };
+  // The watchdog stops first: systemd does not watch a stopping unit, and the heartbeats it
+  // reads go away with the pipeline.
+  hooks.on_stopping = [&notifier, &watchdog] {
+    watchdog.reset();
+    notifier.stopping();
+  };
+  hooks.on_reloading = [&notifier] { notifier.reloading(); };
+  hooks.on_reloaded = [&notifier] { notifier.ready(); };
+  // Test only (tests/live/service_notify_test.py): a worker that wedges on purpose.
+  if (const char* wedge = std::getenv("BW_TEST_WEDGE_WORKER"); wedge != nullptr) {
+    char* end = nullptr;
+    const long worker = std::strtol(wedge, &end, 10);
+    if (*wedge != '\0' && *end == '\0' && worker >= 0 && worker < 1024) {
+      hooks.wedge_worker_for_testing = static_cast<int>(worker);
+    }
+  }
+  return hooks;
 }
 
 // --drain-spool: no pipeline, only the spool's backlog.
@@ -229,10 +272,28 @@ int main(int argc, char** argv) {
     live.bpf_filter = options.bpf_filter;
     interfaces.push_back(live);
   }
+  const bw::service::ServiceNotifier notifier = bw::service::ServiceNotifier::from_environment();
+  std::unique_ptr<bw::service::WatchdogThread> watchdog;
+  const bw::pipeline::ServiceHooks hooks = service_hooks(notifier, watchdog, stream);
+  const bw::pipeline::ServiceHooks* service = notifier.enabled() ? &hooks : nullptr;
+  // --user: root is needed to open the interfaces, never to parse what they capture.
+  bool drop_failed = false;
+  bw::pipeline::AfterOpen drop;
+  if (!options.user.empty() || options.seccomp) {
+    drop = [&options, &drop_failed, streaming](std::string& why) {
+      drop_failed = (!options.user.empty() &&
+                     !bw::sandbox::drop_privileges({options.user, options.keep_net_raw}, why)) ||
+                    (options.seccomp &&
+                     !bw::sandbox::install_seccomp_filter({streaming, options.keep_net_raw}, why));
+      return !drop_failed;
+    };
+  }
   const bw::pipeline::ReplayResult result =
       interfaces.empty()
-          ? bw::pipeline::run_replay(config, options.read_files, writers, &detection, &g_stop)
-          : bw::pipeline::run_live(config, interfaces, writers, &detection, g_stop);
+          ? bw::pipeline::run_replay(config, options.read_files, writers, &detection, &g_stop, drop,
+                                     service)
+          : bw::pipeline::run_live(config, interfaces, writers, &detection, g_stop, drop, service);
+  if (drop_failed) return fail(result.error, kExitUsage);
   // A live capture was asked to stop: it does not wait; the spool keeps the rest.
   std::unique_ptr<bw::exporter::EventWriter> stream_owner;
   if (stream != nullptr) {

@@ -16,6 +16,7 @@ esac
 packages=(
   build-essential cmake ninja-build pkg-config iproute2 tcpreplay
   libpcap-dev libndpi-dev libboost-dev libssl-dev
+  libseccomp-dev  # bw-sensor --seccomp: the running sensor's system call allow-list
   libre2-dev libpsl-dev publicsuffix
   protobuf-compiler libprotobuf-dev
   # Sensor -> collector stream (gRPC with mTLS), the collector's store, dev certificates.

@@ -77,6 +77,23 @@ Processing:
                       collector, the CN of --collector-cert, which it must match).
   --no-summary        Do not print the counter summary on standard error at the end.
 
+Privileges (for sensors started as root without systemd's User=; see README):
+  --user NAME         Once the interfaces, outputs, spool and first-seen store are open and
+                      before any packet is read, become NAME for good: supplementary groups
+                      cleared, real/effective/saved uid and gid set to NAME's, every
+                      capability dropped (bounding set too), no_new_privs set. A failed drop
+                      exits 2; the sensor never goes on as root. A replay opens its files
+                      after the drop, as NAME. NAME must be able to write the spool
+                      directory and the first-seen file's directory (new segments, rewrites).
+    --keep-net-raw    Keep CAP_NET_RAW (and only it) after --user, for captures that may
+                      have to be re-opened.
+  --seccomp           After the drop, refuse every system call the running sensor does not
+                      make: starting programs (kills the sensor), new processes, executable
+                      memory, sockets other than the collector's TCP/UDP over IPv4/IPv6 (and
+                      AF_PACKET with --keep-net-raw); the rest fail with EPERM. Files cannot
+                      be confined by path this way: that is left to NAME's permissions. Off by
+                      default until it has run in the field.
+
 Beacon detection (adds `beacon` and `campaign` events; weights in the config's `detect`):
   --intel FILE        Tracker/IOC feed (repeatable), format in sensor/intel/README.md; the
                       project's curated list is sensor/intel/data/email_trackers.feed.
@@ -210,6 +227,16 @@ bool parse_cli(int argc, const char* const* argv, CliOptions& out, std::string& 
       out.drain_timeout_s = seconds;
     } else if (arg == "--drain-spool") {
       out.drain_spool = true;
+    } else if (arg == "--user") {
+      if (!need_value(i, arg, out.user)) return false;
+      if (out.user.empty()) {
+        error = "--user must not be empty";
+        return false;
+      }
+    } else if (arg == "--keep-net-raw") {
+      out.keep_net_raw = true;
+    } else if (arg == "--seccomp") {
+      out.seccomp = true;
     } else if (is_option(arg)) {
       error = "unknown option " + std::string(arg) + " (see --help)";
       return false;
@@ -228,6 +255,14 @@ bool parse_cli(int argc, const char* const* argv, CliOptions& out, std::string& 
   }
   if (!out.read_files.empty() && !out.interfaces.empty()) {
     error = "--read and --interface cannot be combined";
+    return false;
+  }
+  if (out.keep_net_raw && out.user.empty()) {
+    error = "--keep-net-raw needs --user";
+    return false;
+  }
+  if (out.drain_spool && (!out.user.empty() || out.seccomp)) {
+    error = "--user and --seccomp apply before packets are read; --drain-spool reads none";
     return false;
   }
   if (!out.json_path.empty() && out.json_path == out.pb_path) {

@@ -38,6 +38,10 @@ struct CliOptions {
   std::string spool_dir;
   std::optional<std::uint32_t> drain_timeout_s;  // 0: do not wait at the end of a replay
   bool drain_spool = false;                      // deliver the spool and exit; no inputs
+  // Privilege drop once the capture is open (sensor/sandbox/privileges.h).
+  std::string user;
+  bool keep_net_raw = false;
+  bool seccomp = false;  // system call allow-list after the drop (sensor/sandbox/seccomp_filter.h)
   bool help = false;
   bool version = false;
 };

@@ -133,6 +133,9 @@ struct WorkerLane {
   // it under the mutex, never the counters the worker is writing.
   std::mutex published_mutex;
   WorkerSummary published;
+  // Bumped by the worker on every round of its loop, idle or not (a line of its own).
+  service::Heartbeat heartbeat;
+  bool wedge_for_testing = false;  // ServiceHooks::wedge_worker_for_testing; set before start
 };
 
 // The capture thread's counters, copied at each tick for health reports.
@@ -157,6 +160,7 @@ class Worker final : private flow::EventSink {
   void run() {
     Backoff backoff;
     for (;;) {
+      lane_.heartbeat.beat();
       // Items come off the queue in batches: one acquire on the queue index per batch instead
       // of per packet.
       const std::size_t count = lane_.input.try_pop_batch(batch_.data(), batch_.size());
@@ -191,6 +195,7 @@ class Worker final : private flow::EventSink {
         released_through_ = item.arena_end;
         break;
       case WorkItem::Kind::kTick: {
+        if (lane_.wedge_for_testing && ++ticks_seen_ == 2) wedge_for_testing();
         processor_.on_tick(context);
         const std::lock_guard<std::mutex> lock(lane_.published_mutex);
         collect_summary(lane_.published);
@@ -224,7 +229,9 @@ class Worker final : private flow::EventSink {
   void push(const exporter::EventRecord& event) {
     Backoff backoff;
     while (!lane_.output.try_push(event)) {
-      // Replay is lossless: wait for the exporter rather than drop an event.
+      // Replay is lossless: wait for the exporter rather than drop an event. Waiting on a slow
+      // exporter is progress: the watchdog names the exporter if it is the one wedged.
+      lane_.heartbeat.beat();
       ++lane_.output_full_waits;
       backoff.pause();
     }
@@ -243,8 +250,15 @@ class Worker final : private flow::EventSink {
     s.starttls = processor_.starttls_counters();
   }
 
+  // A thread stuck for good, as a parser in an endless loop would be: no heartbeat, no items.
+  [[noreturn]] static void wedge_for_testing() {
+    for (;;)
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+
   WorkerLane& lane_;
   const std::atomic<std::uint64_t>& dispatched_;
+  std::uint64_t ticks_seen_ = 0;        // wedge_for_testing only
   std::uint64_t released_through_ = 0;  // arena position past the last packet processed
   flow::FlowProcessor processor_;
   std::unique_ptr<correlate::FlowScorer> scorer_;
@@ -283,7 +297,8 @@ class Exporter final : private correlate::AlertSink {
     const TimestampNs started = wall_clock_now();
     TimestampNs next_health = started + health_.interval;
     for (;;) {
-      if (detection_ != nullptr) correlate::reload_intel_if_requested(*detection_, stderr);
+      heartbeat_.beat();
+      if (detection_ != nullptr) reload_if_requested();
       if (health_.interval > 0) {
         const TimestampNs now = wall_clock_now();
         if (now >= next_health) {
@@ -309,6 +324,9 @@ class Exporter final : private correlate::AlertSink {
 
   ExportCounters& counters() { return counters_; }
   const std::string& first_error() const { return first_error_; }
+  const service::Heartbeat& heartbeat() const { return heartbeat_; }
+  // Before start: the reload is announced to the service manager through `service`.
+  void set_service(const ServiceHooks* service) { service_ = service; }
 
  private:
   enum class Step { kWrote, kWaiting, kFinished };
@@ -361,6 +379,16 @@ class Exporter final : private correlate::AlertSink {
   }
 
   void on_alert(const exporter::EventRecord& alert) override { write(alert); }
+
+  // A SIGHUP that lands between the check and the reload is reloaded unannounced: harmless, the
+  // manager only misses one RELOADING=1/READY=1 pair.
+  void reload_if_requested() {
+    const bool announce = service_ != nullptr && service_->on_reloading && service_->on_reloaded &&
+                          detection_->reload_requested.load(std::memory_order_relaxed);
+    if (announce) service_->on_reloading();
+    correlate::reload_intel_if_requested(*detection_, stderr);
+    if (announce) service_->on_reloaded();
+  }
 
   void save_first_seen() {
     if (detector_ == nullptr || health_.first_seen_file.empty()) return;
@@ -446,6 +474,9 @@ class Exporter final : private correlate::AlertSink {
   }
 
   HealthSources health_;
+  const ServiceHooks* service_ = nullptr;
+  // Bumped on every round of run(), idle or not; a line of its own.
+  service::Heartbeat heartbeat_;
   bool first_seen_failing_ = false;
   std::vector<std::unique_ptr<WorkerLane>>& lanes_;
   std::vector<std::unique_ptr<exporter::EventWriter>>& writers_;
@@ -736,7 +767,8 @@ class PipelineRun {
  public:
   PipelineRun(const config::SensorConfig& config, std::vector<std::string> source_names,
               std::vector<std::unique_ptr<exporter::EventWriter>>& writers,
-              correlate::DetectionResources* detection, bool live)
+              correlate::DetectionResources* detection, bool live,
+              const ServiceHooks* service = nullptr)
       : config_(config) {
     if (config.detect.enabled) {
       detector_ = std::make_unique<correlate::BeaconDetector>(
@@ -780,7 +812,24 @@ class PipelineRun {
         lanes_, writers, exporter::EncoderContext{config.sensor_id, std::move(source_names)},
         detector_.get(), detection, health,
         std::max<std::uint64_t>(config.pipeline.first_sequence, 1));
+    exporter_->set_service(service);
+    if (service != nullptr && service->wedge_worker_for_testing >= 0 &&
+        static_cast<std::size_t>(service->wedge_worker_for_testing) < lanes_.size()) {
+      lanes_[static_cast<std::size_t>(service->wedge_worker_for_testing)]->wedge_for_testing = true;
+    }
   }
+
+  // Every thread's heartbeat, named as the thread is.
+  std::vector<service::StageHeartbeat> stages() const {
+    std::vector<service::StageHeartbeat> stages;
+    stages.push_back({clocks_.slots.front().name, &capture_heartbeat_});
+    for (std::size_t i = 0; i < lanes_.size(); ++i)
+      stages.push_back({clocks_.slots[i + 1].name, &lanes_[i]->heartbeat});
+    stages.push_back({clocks_.slots.back().name, &exporter_->heartbeat()});
+    return stages;
+  }
+  // The capture loop's, bumped by run_live on every round (it polls at least every 100 ms).
+  service::Heartbeat& capture_heartbeat() { return capture_heartbeat_; }
 
   static void pin(pthread_t thread, unsigned cpu) {
     cpu_set_t set;
@@ -880,6 +929,8 @@ class PipelineRun {
   }
 
  private:
+  // First: a whole cache line of its own (see Heartbeat) without padding in the middle.
+  service::Heartbeat capture_heartbeat_;
   const config::SensorConfig& config_;
   std::unique_ptr<correlate::BeaconDetector> detector_;
   std::vector<std::unique_ptr<WorkerLane>> lanes_;
@@ -918,16 +969,19 @@ void read_kernel_stats(const std::vector<std::unique_ptr<capture::PcapLiveSource
 
 ReplayResult run_replay(const config::SensorConfig& config, const std::vector<std::string>& inputs,
                         std::vector<std::unique_ptr<exporter::EventWriter>>& writers,
-                        correlate::DetectionResources* detection, const std::atomic<bool>* stop) {
+                        correlate::DetectionResources* detection, const std::atomic<bool>* stop,
+                        const AfterOpen& after_open, const ServiceHooks* service) {
   ReplayResult result;
-  PipelineRun run(config, inputs, writers, detection, /*live=*/false);
-  if (!run.load_state(result.error)) {
+  PipelineRun run(config, inputs, writers, detection, /*live=*/false, service);
+  if (!run.load_state(result.error) || (after_open && !after_open(result.error))) {
     result.ok = false;
     return result;
   }
   run.start();
   CaptureLoop capture(config, run.lanes(), run.dispatched(), /*live=*/false);
+  if (service != nullptr && service->on_running) service->on_running({});
   result.ok = capture.run(inputs, stop, result.error);
+  if (service != nullptr && service->on_stopping) service->on_stopping();
   result.interrupted = capture.interrupted();
   run.finish(capture, result);
   return result;
@@ -936,7 +990,8 @@ ReplayResult run_replay(const config::SensorConfig& config, const std::vector<st
 ReplayResult run_live(const config::SensorConfig& config,
                       const std::vector<capture::LiveOptions>& interfaces,
                       std::vector<std::unique_ptr<exporter::EventWriter>>& writers,
-                      correlate::DetectionResources* detection, const std::atomic<bool>& stop) {
+                      correlate::DetectionResources* detection, const std::atomic<bool>& stop,
+                      const AfterOpen& after_open, const ServiceHooks* service) {
   ReplayResult result;
   std::vector<std::unique_ptr<capture::PcapLiveSource>> sources;
   std::vector<std::string> names;
@@ -956,8 +1011,8 @@ ReplayResult run_live(const config::SensorConfig& config,
     names.push_back(options.interface);
     sources.push_back(std::move(source));
   }
-  PipelineRun run(config, names, writers, detection, /*live=*/true);
-  if (!run.load_state(result.error)) {
+  PipelineRun run(config, names, writers, detection, /*live=*/true, service);
+  if (!run.load_state(result.error) || (after_open && !after_open(result.error))) {
     result.ok = false;
     return result;
   }
@@ -983,7 +1038,9 @@ ReplayResult run_live(const config::SensorConfig& config,
   constexpr int kBatch = 512;
   constexpr int kPollMs = 100;
   TimestampNs next_stats = 0;
+  if (service != nullptr && service->on_running) service->on_running(run.stages());
   while (!stop.load(std::memory_order_relaxed) && result.ok) {
+    run.capture_heartbeat().beat();
     ::poll(fds.data(), fds.size(), kPollMs);
     int packets = 0;
     for (std::size_t i = 0; i < sources.size(); ++i) {
@@ -1004,6 +1061,7 @@ ReplayResult run_live(const config::SensorConfig& config,
       next_stats = now + kNsPerSecond;
     }
   }
+  if (service != nullptr && service->on_stopping) service->on_stopping();
   // Drain what the kernel still holds, then stop.
   for (std::size_t i = 0; i < sources.size(); ++i) {
     while (sources[i]->dispatch(kBatch, handlers[i]) > 0) {

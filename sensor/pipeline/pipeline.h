@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "sensor/correlate/detection_resources.h"
 #include "sensor/export/event_encoder.h"
 #include "sensor/pipeline/run_summary.h"
+#include "sensor/service/heartbeat.h"
 
 namespace bw::pipeline {
 
@@ -33,16 +35,40 @@ struct ReplayResult {
   RunSummary summary;
 };
 
+// Called once the live interfaces are open and the first-seen store is loaded, before any
+// thread starts or any packet is read (bw-sensor --user drops root there). False with `error`
+// ends the run with that error; nothing has been read.
+using AfterOpen = std::function<bool(std::string& error)>;
+
+// What the run tells a service manager (bw-sensor's sd_notify, sensor/service). Each hook may be
+// empty; none is called on the packet path.
+struct ServiceHooks {
+  // The sources are open and every thread runs. Live: `stages` are the threads' heartbeats
+  // (capture, each worker, exporter), valid until on_stopping has returned. Replay: none, as a
+  // replay from a pipe may wait on its input for as long as the writer likes.
+  std::function<void(const std::vector<service::StageHeartbeat>& stages)> on_running;
+  // The capture has stopped and the drain starts (live: SIGINT/SIGTERM).
+  std::function<void()> on_stopping;
+  // Around a SIGHUP reload of the intel feeds, on the exporter thread.
+  std::function<void()> on_reloading;
+  std::function<void()> on_reloaded;
+  // Test only (tests/live/service_notify_test.py): this worker wedges for good at its second
+  // tick, to show that a wedged thread stops the watchdog. -1: none.
+  int wedge_worker_for_testing = -1;
+};
+
 // Replays capture files in order through the full pipeline, writing every event to each writer.
 // A failure stops reading further input but everything already produced is still written.
 // `detection` may be null: events are then exported without beacon detection inputs (no feeds,
 // no recipients, no watchlist), but detection itself still runs unless the config disables it.
 // `stop` (SIGINT/SIGTERM), when given and set, ends the reading at the next packet; what was
-// read is then processed and written as at the end of the inputs.
+// read is then processed and written as at the end of the inputs. `after_open` runs before the
+// first input is opened, so the inputs are opened with whatever rights it leaves.
 ReplayResult run_replay(const config::SensorConfig& config, const std::vector<std::string>& inputs,
                         std::vector<std::unique_ptr<exporter::EventWriter>>& writers,
                         correlate::DetectionResources* detection = nullptr,
-                        const std::atomic<bool>* stop = nullptr);
+                        const std::atomic<bool>* stop = nullptr, const AfterOpen& after_open = {},
+                        const ServiceHooks* service = nullptr);
 
 // Captures from live interfaces until `stop` is set (SIGINT/SIGTERM), then drains the queues,
 // finishes every flow and flushes the writers. Unlike replay, a worker queue that stays full for
@@ -50,6 +76,7 @@ ReplayResult run_replay(const config::SensorConfig& config, const std::vector<st
 ReplayResult run_live(const config::SensorConfig& config,
                       const std::vector<capture::LiveOptions>& interfaces,
                       std::vector<std::unique_ptr<exporter::EventWriter>>& writers,
-                      correlate::DetectionResources* detection, const std::atomic<bool>& stop);
+                      correlate::DetectionResources* detection, const std::atomic<bool>& stop,
+                      const AfterOpen& after_open = {}, const ServiceHooks* service = nullptr);
 
 }  // namespace bw::pipeline

@@ -1,6 +1,7 @@
 #include "sensor/stream/collector_client.h"
 
 #include <grpcpp/grpcpp.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -171,6 +172,8 @@ StreamCounters CollectorClient::counters() const {
 }
 
 void CollectorClient::run() {
+  // Named like the pipeline's threads, so top -H and the watchdog's status say which one it is.
+  pthread_setname_np(pthread_self(), "bw-stream");
   RetryBackoff backoff(options_.backoff_initial, options_.backoff_max, options_.jitter_seed);
   next_sync_ = Clock::now() + options_.sync_interval;
   while (!stop_requested()) {
@@ -521,6 +524,7 @@ void CollectorClient::sleep_unless_stopped(std::chrono::milliseconds delay) {
 }
 
 void CollectorClient::sync_if_due(Clock::time_point now) {
+  sender_heartbeat_.beat();
   if (now < next_sync_) return;
   spool_.sync();
   next_sync_ = now + options_.sync_interval;

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "sensor/common/counters.h"
+#include "sensor/service/heartbeat.h"
 #include "sensor/stream/spool.h"
 
 namespace grpc {
@@ -111,12 +112,16 @@ class CollectorClient {
 
   bool connected() const { return connected_.load(std::memory_order_relaxed); }
   StreamCounters counters() const;
+  // The sender thread's sign of life for the service watchdog: it beats at least every
+  // sync_interval, streaming, waiting to retry or idle.
+  const service::Heartbeat& sender_heartbeat() const { return sender_heartbeat_; }
 
  private:
   struct Attempt;
   struct AttemptEnd;
   struct BatchFill;
   using Clock = std::chrono::steady_clock;
+  service::Heartbeat sender_heartbeat_;
 
   void run();
   AttemptEnd attempt_stream();

@@ -51,6 +51,7 @@ class StreamingWriter final : public exporter::EventWriter {
   // Events the collector confirmed stored during this run.
   std::uint64_t delivered_events() const;
   StreamCounters stream_counters() const { return client_->counters(); }
+  const service::Heartbeat& sender_heartbeat() const { return client_->sender_heartbeat(); }
   SpoolCounters spool_counters() const { return spool_->counters(); }
   // The `stream` and `spool` sections of the end-of-run summary, in RunSummary's style.
   void print_summary(std::FILE* out) const;

@@ -37,6 +37,27 @@ TEST(Cli, RejectsBadOptionsWithANamedReason) {
   EXPECT_NE(error.find("nothing to read"), std::string::npos);
 }
 
+TEST(Cli, SandboxOptionsAndTheCombinationsThatMakeNoSense) {
+  CliOptions options;
+  std::string error;
+  ASSERT_TRUE(
+      parse({"--interface", "eth0", "--user", "bw", "--keep-net-raw", "--seccomp"}, options, error))
+      << error;
+  EXPECT_EQ(options.user, "bw");
+  EXPECT_TRUE(options.keep_net_raw);
+  EXPECT_TRUE(options.seccomp);
+
+  CliOptions no_user;
+  EXPECT_FALSE(parse({"--interface", "eth0", "--keep-net-raw"}, no_user, error));
+  EXPECT_NE(error.find("--keep-net-raw needs --user"), std::string::npos) << error;
+  CliOptions empty_user;
+  EXPECT_FALSE(parse({"--interface", "eth0", "--user", ""}, empty_user, error));
+  EXPECT_NE(error.find("--user"), std::string::npos) << error;
+  CliOptions drain;
+  EXPECT_FALSE(parse({"--drain-spool", "--collector", "c:1", "--user", "bw"}, drain, error));
+  EXPECT_NE(error.find("--drain-spool"), std::string::npos) << error;
+}
+
 TEST(Config, AppliesValuesAndKeepsDefaults) {
   SensorConfig config;
   std::string error;
