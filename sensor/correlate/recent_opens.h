@@ -8,7 +8,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstring>
 #include <string_view>
 #include <vector>
 
@@ -68,15 +67,7 @@ class RecentOpens {
   static std::uint64_t key_of(const IpAddress& client, std::string_view host) {
     std::uint64_t state = decode::hash_absorb(0x09e4, decode::address_word(client.bytes, 0));
     state = decode::hash_absorb(state, decode::address_word(client.bytes, 1));
-    std::size_t i = 0;
-    for (; i + 8 <= host.size(); i += 8) {
-      std::uint64_t word = 0;
-      std::memcpy(&word, host.data() + i, 8);
-      state = decode::hash_absorb(state, word);
-    }
-    std::uint64_t tail = 0;
-    std::memcpy(&tail, host.data() + i, host.size() - i);
-    state = decode::hash_finish(decode::hash_absorb(state, tail ^ (host.size() << 56)));
+    state = decode::hash_finish(decode::hash_absorb_text(state, host));
     return state == 0 ? 1 : state;
   }
 

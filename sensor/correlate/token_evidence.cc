@@ -1,25 +1,9 @@
 #include "sensor/correlate/token_evidence.h"
 
-#include <cstring>
-
 #include "sensor/decode/hashing.h"
 
 namespace bw::correlate {
 namespace {
-
-std::uint64_t hash_text(std::uint64_t state, std::string_view text) {
-  std::size_t i = 0;
-  for (; i + 8 <= text.size(); i += 8) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, text.data() + i, 8);  // byte copy: no alignment assumed
-    state = decode::hash_absorb(state, word);
-  }
-  std::uint64_t tail = 0;
-  std::memcpy(&tail, text.data() + i, text.size() - i);
-  // The length goes in too, so "ab" and "ab\0" differ.
-  state = decode::hash_absorb(state, tail ^ (static_cast<std::uint64_t>(text.size()) << 56));
-  return state;
-}
 
 std::uint64_t hash_address(std::uint64_t state, const IpAddress& address) {
   state = decode::hash_absorb(state, decode::address_word(address.bytes, 0));
@@ -87,8 +71,8 @@ TokenEvidence::Slot& TokenEvidence::find_or_claim(std::vector<Slot>& table, std:
 
 TokenVerdict TokenEvidence::observe(std::string_view url_template, std::string_view token,
                                     const IpAddress& client, TimestampNs ts) {
-  const std::uint64_t template_hash = hash_text(0x5eed, url_template);
-  const std::uint64_t token_hash = non_zero(hash_text(template_hash, token));
+  const std::uint64_t template_hash = decode::hash_absorb_text(0x5eed, url_template);
+  const std::uint64_t token_hash = non_zero(decode::hash_absorb_text(template_hash, token));
   const std::uint64_t host_hash = non_zero(hash_address(0x5eed, client));
   bool fresh = false;
 

@@ -5,6 +5,7 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <string_view>
 
 #include "sensor/common/bytes.h"
 
@@ -27,6 +28,19 @@ inline std::uint64_t hash_finish(std::uint64_t state) {
   state *= 0xc4ceb9fe1a85ec53ull;
   state ^= state >> 33;
   return state;
+}
+
+// Absorbs a string: its 8-byte words, then the tail with the length in the top byte, so "ab" and
+// "ab\0" differ. Byte loads: any alignment, and the same words on every architecture.
+inline std::uint64_t hash_absorb_text(std::uint64_t state, std::string_view text) {
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8)
+    state = hash_absorb(state, load_le64(bytes + i));
+  std::uint64_t tail = 0;
+  for (std::size_t shift = 0; i < text.size(); ++i, shift += 8)
+    tail |= std::uint64_t{bytes[i]} << shift;
+  return hash_absorb(state, tail ^ (static_cast<std::uint64_t>(text.size()) << 56));
 }
 
 // An address as two words; IPv4 leaves the second word zero (see IpAddress).
