@@ -41,6 +41,10 @@ void on_sighup(int /*signal*/) {
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
+// A replay whose events did not all reach the spool intact (dropped at its cap, lost to a write
+// error) or were not made durable (an fsync failed): the run is incomplete even though every
+// input was read, and a script must be able to tell.
+constexpr int kExitEventsLost = 3;
 // A replay cut short by SIGINT/SIGTERM exits like a shell reports a command killed by the
 // signal (130, 143), so scripts can tell it from a complete run; what was read is still written.
 // A live capture ends on those signals by design and exits 0.
@@ -114,6 +118,20 @@ bool finish_stream(bw::stream::StreamingWriter& stream, std::uint32_t timeout_s)
                "bw-sensor: collector: delivered %" PRIu64 " events; %" PRIu64 " pending in spool\n",
                stream.delivered_events(), pending);
   return drained;
+}
+
+// Says what the spool could not keep in this run; true when anything was lost or not fsynced.
+bool report_spool_losses(const bw::stream::StreamingWriter& stream) {
+  const bw::stream::SpoolLosses losses = stream.spool_losses();
+  if (!losses.any()) return false;
+  std::fprintf(stderr,
+               "bw-sensor: collector: spool lost %" PRIu64 " events (%" PRIu64
+               " dropped at the spool cap, %" PRIu64 " lost to write errors); %" PRIu64
+               " fsyncs failed%s%s\n",
+               losses.events_lost(), losses.events_dropped_at_cap, losses.events_lost_write,
+               losses.fsync_failures,
+               losses.first_error.empty() ? "" : "; first error: ", losses.first_error.c_str());
+  return true;
 }
 
 // systemd Type=notify: READY=1 once capturing, RELOADING=1/READY=1 around a SIGHUP reload,
@@ -296,6 +314,7 @@ int main(int argc, char** argv) {
   if (drop_failed) return fail(result.error, kExitUsage);
   // A live capture was asked to stop: it does not wait; the spool keeps the rest.
   std::unique_ptr<bw::exporter::EventWriter> stream_owner;
+  bool spool_lost = false;
   if (stream != nullptr) {
     finish_stream(*stream, interfaces.empty() ? config.collector.drain_timeout_s : 0);
     stream_owner = std::move(writers.back());  // kept for its summary section
@@ -306,6 +325,8 @@ int main(int argc, char** argv) {
     result.summary.print(stderr);
     if (stream != nullptr) stream->print_summary(stderr);
   }
+  // After the summary, so the loss line is the last thing a script's log shows.
+  if (stream != nullptr) spool_lost = report_spool_losses(*stream);
   const int stop_signal = g_stop_signal.load(std::memory_order_relaxed);
   if (result.interrupted) {
     std::fprintf(stderr,
@@ -315,6 +336,8 @@ int main(int argc, char** argv) {
                  result.summary.capture.packets_read);
   }
   if (!result.ok) return fail(result.error, kExitFailed);
+  // Live capture keeps its exit 0 on a requested stop: its losses are in the health events.
+  if (spool_lost && interfaces.empty()) return kExitEventsLost;
   if (result.interrupted) return kExitSignalBase + stop_signal;
   return kExitOk;
 }

@@ -111,8 +111,10 @@ Beacon detection (adds `beacon` and `campaign` events; weights in the config's `
 Exit status: 0 when every input was read and every event written; 1 when an input could not be
 read completely (missing file, not a capture, truncated capture, unsupported link type, an
 interface that cannot be opened) or an output failed: events produced before the problem are
-still written; 2 for bad options; 130 or 143 (128 + the signal) when SIGINT or SIGTERM cut a
-replay short: what was read is still processed and written, and the summary says so.
+still written; 2 for bad options; 3 when a replay streaming to a collector lost events in its
+spool (cap reached, write error) or an fsync of the spool failed: the last line says how many;
+130 or 143 (128 + the signal) when SIGINT or SIGTERM cut a replay short: what was read is still
+processed and written, and the summary says so.
 )";
 }
 

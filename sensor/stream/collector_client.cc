@@ -24,6 +24,8 @@ constexpr std::size_t kDefaultMaxMessageBytes = 4u << 20;
 // Upper bound of a StreamRequest's bytes besides its events: the batch field's tag and length,
 // the batch_id field.
 constexpr std::size_t kRequestOverheadBytes = 32;
+// Event.stream_epoch on the wire: a one-byte tag and a fixed64.
+constexpr std::size_t kStreamEpochFieldBytes = 1 + 8;
 // A stream that lived this long was healthy: the next failure starts the backoff again.
 constexpr std::chrono::minutes kHealthyStream{1};
 // After a failed write or a collector error, how long the collector's status may take to arrive
@@ -211,6 +213,7 @@ CollectorClient::AttemptEnd CollectorClient::attempt_stream() {
   hello.set_sensor_id(options_.sensor_id);
   hello.set_software_version(options_.software_version);
   hello.set_oldest_spooled_sequence(spool_.oldest_pending_sequence());
+  hello.set_stream_epoch(spool_.stream_epoch());
   if (attempt.stream->Write(hello_request) && await_welcome(attempt)) stream_batches(attempt);
 
   bool ended = false;
@@ -273,8 +276,17 @@ bool CollectorClient::await_welcome(Attempt& attempt) {
     attempt.max_message_bytes = welcome.max_message_bytes();
   }
   log("connected to " + options_.address + " as " + welcome.sensor_id() +
-      " (collector has through " + std::to_string(welcome.last_stored_sequence()) + ")");
-  skip_stored(attempt, welcome);
+      " (collector has through " + std::to_string(welcome.last_stored_sequence()) +
+      " in stream epoch " + std::to_string(welcome.stream_epoch()) + ")");
+  if (welcome.stream_epoch() == spool_.stream_epoch()) {
+    skip_stored(attempt, welcome);
+  } else {
+    // A collector from before epochs counts every sequence of this sensor together: its
+    // "stored through" says nothing about this spool's events, so nothing is skipped on it.
+    log("collector does not echo stream epoch " + std::to_string(spool_.stream_epoch()) +
+        ": it predates epochs and may take this spool's events for repeats of an older spool's");
+    attempt.cursor = spool_.acknowledged_sequence();
+  }
   return true;
 }
 
@@ -404,8 +416,13 @@ CollectorClient::BatchFill CollectorClient::fill_batch(Attempt& attempt, std::si
   batch.set_batch_id(attempt.next_batch_id);
   BatchFill fill;
   std::size_t bytes = 0;
+  // The epoch is the spool's, not the event's: stamped on each event here, so the pipeline and
+  // the sensor's local outputs stay epoch-free. It adds a fixed64 field (tag and 8 bytes) to
+  // every event, which the size checks must count.
+  const std::uint64_t epoch = spool_.stream_epoch();
+  const std::size_t epoch_bytes = epoch != 0 ? kStreamEpochFieldBytes : 0;
   for (const SpooledEvent& event : read_buffer_) {
-    const std::size_t event_bytes = framed_size(event.payload.size());
+    const std::size_t event_bytes = framed_size(event.payload.size() + epoch_bytes);
     const bool oversized = kRequestOverheadBytes + event_bytes > attempt.max_message_bytes;
     if (!oversized && fill.events > 0 && bytes + event_bytes > budget) {
       fill.full = true;
@@ -417,6 +434,7 @@ CollectorClient::BatchFill CollectorClient::fill_batch(Attempt& attempt, std::si
       fill.full = true;
       break;
     }
+    batch.mutable_events(batch.events_size() - 1)->set_stream_epoch(epoch);
     bytes += event_bytes;
     ++fill.events;
     fill.last_sequence = event.sequence;

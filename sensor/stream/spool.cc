@@ -1,6 +1,8 @@
 // Spool implementation. The on-disk format is described in spool.h; this file adds:
 //  - `ack` holds the acknowledged sequence as decimal text and a newline, written to `ack.tmp`,
 //    fsynced, renamed over `ack`, then the directory fsynced;
+//  - `epoch` holds the stream epoch as 16 lower-case hex digits and a newline, written once the
+//    same way as `ack` (through `epoch.tmp`) when the spool is created;
 //  - `lock` is held with flock(LOCK_EX | LOCK_NB) while a spool is open for writing;
 //  - the index keeps, per segment, every record's sequence and 32-bit offset (12 bytes a record),
 //    which is why segments are capped at kMaxSegmentBytes.
@@ -16,6 +18,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -45,6 +48,9 @@ constexpr std::size_t kSegmentNameDigits = 20;
 constexpr const char* kAckFileName = "ack";
 constexpr const char* kAckTempFileName = "ack.tmp";
 constexpr const char* kLockFileName = "lock";
+constexpr const char* kEpochFileName = "epoch";
+constexpr const char* kEpochTempFileName = "epoch.tmp";
+constexpr std::size_t kEpochHexDigits = 16;
 // Index offsets are 32-bit; a segment never starts a record beyond this.
 constexpr std::uint64_t kMaxSegmentBytes = 1ull << 30;
 // A read that finds a planned segment gone (dropped at the cap) plans again this many times.
@@ -105,6 +111,57 @@ bool write_all(int fd, const char* data, std::size_t size, int& error) {
     size -= static_cast<std::size_t>(written);
   }
   return true;
+}
+
+// Writes `text` to `temp_name`, fsyncs it and renames it over `name`, so a crash leaves the old
+// file or the new one, never a mix. Returns 0 or the errno of the step that failed (the temporary
+// file is then removed; a file that could not be fsynced is not renamed). The directory is fsynced
+// last so the new name survives a power cut; each failed fsync adds one to `fsync_failures`.
+int replace_file(int directory, const char* temp_name, const char* name, std::string_view text,
+                 std::uint64_t& fsync_failures) {
+  UniqueFd fd(::openat(directory, temp_name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  int cause = fd.valid() ? 0 : errno;
+  if (fd.valid() && write_all(fd.get(), text.data(), text.size(), cause) &&
+      ::fsync(fd.get()) != 0) {
+    cause = errno;
+    ++fsync_failures;
+  }
+  fd.reset();
+  if (cause == 0 && ::renameat(directory, temp_name, directory, name) != 0) cause = errno;
+  if (cause != 0) {
+    ::unlinkat(directory, temp_name, 0);
+    return cause;
+  }
+  if (::fsync(directory) != 0) ++fsync_failures;
+  return 0;
+}
+
+// 0 is "no epoch" (the old contract), so a new spool never takes it.
+bool draw_stream_epoch(std::uint64_t& epoch) {
+  epoch = 0;
+  while (epoch == 0) {
+    const ssize_t got = ::getrandom(&epoch, sizeof epoch, 0);
+    if (got < 0 && errno == EINTR) continue;
+    if (got != static_cast<ssize_t>(sizeof epoch)) return false;
+  }
+  return true;
+}
+
+std::string format_stream_epoch(std::uint64_t epoch) {
+  char text[kEpochHexDigits + 2];
+  std::snprintf(text, sizeof text, "%016" PRIx64 "\n", epoch);
+  return text;
+}
+
+// Exactly what format_stream_epoch writes; anything else is damage.
+bool parse_stream_epoch(std::string_view text, std::uint64_t& epoch) {
+  if (text.size() != kEpochHexDigits + 1 || text.back() != '\n') return false;
+  const char* end = text.data() + kEpochHexDigits;
+  const bool hex = std::all_of(
+      text.data(), end, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  if (!hex) return false;
+  const auto parsed = std::from_chars(text.data(), end, epoch, 16);
+  return parsed.ec == std::errc() && parsed.ptr == end;
 }
 
 struct Segment {
@@ -184,6 +241,7 @@ class SpoolImpl final : public Spool {
     std::lock_guard lock(mutex_);
     return acknowledged_;
   }
+  std::uint64_t stream_epoch() const override { return stream_epoch_; }
   std::uint64_t pending_events() const override;
   std::uint64_t pending_bytes() const override;
   std::uint64_t oldest_pending_sequence() const override;
@@ -209,6 +267,7 @@ class SpoolImpl final : public Spool {
   bool open_directory(std::string& error);
   bool lock_directory(std::string& error);
   void load_ack();
+  bool establish_epoch(std::string& error);
   bool scan_segments(std::string& error);
   bool scan_segment(Segment& segment, bool last, std::string& error);
   void skip_damaged_run(Segment& segment, std::uint64_t start, std::uint64_t resume);
@@ -235,7 +294,7 @@ class SpoolImpl final : public Spool {
   void detach_acknowledged_segments(std::uint64_t acknowledged, DeferredIo& io);
   // Without the mutex.
   bool carry_out(DeferredIo& io);
-  bool write_ack_file(std::uint64_t value, std::string& error);
+  bool write_ack_file(std::uint64_t value, std::string& error, std::uint64_t& fsync_failures);
 
   // read_after()
   void plan_read(std::uint64_t after, std::size_t max_events, std::size_t max_bytes,
@@ -254,6 +313,8 @@ class SpoolImpl final : public Spool {
   std::uint64_t last_appended_ = 0;
   std::uint64_t acknowledged_ = 0;
   std::uint64_t persisted_ack_ = 0;
+  bool ack_file_found_ = false;
+  std::uint64_t stream_epoch_ = 0;  // set once in open(), read without the mutex after
   bool data_dirty_ = false;
   bool directory_dirty_ = false;
   Clock::time_point last_data_sync_ = Clock::now();
@@ -274,9 +335,11 @@ bool SpoolImpl::open(std::string& error) {
     total_disk_bytes_ += segment.disk_bytes;
     last_appended_ = std::max(last_appended_, segment.last_sequence());
   }
+  if (!establish_epoch(error)) return false;
   if (!options_.read_only) {
     DeferredIo io;
     io.unlink.push_back(kAckTempFileName);
+    io.unlink.push_back(kEpochTempFileName);
     detach_acknowledged_segments(persisted_ack_, io);
     carry_out(io);
   }
@@ -324,6 +387,7 @@ bool SpoolImpl::lock_directory(std::string& error) {
 void SpoolImpl::load_ack() {
   UniqueFd fd(::openat(directory_fd_.get(), kAckFileName, O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return;  // a new spool, or nothing acknowledged yet
+  ack_file_found_ = true;
   char text[32];
   const ssize_t size = ::read(fd.get(), text, sizeof text);
   std::uint64_t value = 0;
@@ -336,6 +400,48 @@ void SpoolImpl::load_ack() {
     return;
   }
   acknowledged_ = persisted_ack_ = value;
+}
+
+bool SpoolImpl::establish_epoch(std::string& error) {
+  UniqueFd fd(::openat(directory_fd_.get(), kEpochFileName, O_RDONLY | O_CLOEXEC));
+  if (fd.valid()) {
+    char text[kEpochHexDigits + 2];
+    const ssize_t size = ::read(fd.get(), text, sizeof text);
+    if (size < 0 || !parse_stream_epoch({text, static_cast<std::size_t>(size)}, stream_epoch_)) {
+      error = "spool " + describe(kEpochFileName) +
+              ": damaged stream epoch (expected 16 hex digits and a newline); its events cannot "
+              "be told apart from another spool's: restore the file, or move the spool aside to "
+              "start a new one";
+      return false;
+    }
+    return true;
+  }
+  if (errno != ENOENT) {
+    error = "spool " + describe(kEpochFileName) + ": cannot open: " + errno_text(errno);
+    return false;
+  }
+  if (options_.read_only) return true;  // nothing is created read-only; reported as epoch 0
+  const bool holds_events = ack_file_found_ || !segments_.empty();
+  if (holds_events) {
+    // Made before epochs: its events reached the collector as epoch 0 and continue there.
+    stream_epoch_ = 0;
+    ++counters_.legacy_epoch_adopted;
+  } else if (!draw_stream_epoch(stream_epoch_)) {
+    error = "spool " + options_.directory + ": no random stream epoch: " + errno_text(errno);
+    return false;
+  }
+  // Without a durable epoch file the next open could not tell this spool's events apart from
+  // another's, so any failure here, fsync included, refuses the spool.
+  std::uint64_t fsync_failures = 0;
+  const int cause = replace_file(directory_fd_.get(), kEpochTempFileName, kEpochFileName,
+                                 format_stream_epoch(stream_epoch_), fsync_failures);
+  counters_.fsync_failures += fsync_failures;
+  if (cause != 0 || fsync_failures != 0) {
+    error = "spool " + describe(kEpochFileName) +
+            ": cannot write durably: " + errno_text(cause != 0 ? cause : errno);
+    return false;
+  }
+  return true;
 }
 
 bool SpoolImpl::scan_segments(std::string& error) {
@@ -434,11 +540,14 @@ void SpoolImpl::end_readable_part(Segment& segment, int fd, bool last, SpoolReco
              " at offset " + std::to_string(segment.readable_bytes) + ", no whole record after it");
   if (!last || options_.read_only) return;
   // Appends continue in this segment, so what follows the last good record must go.
-  if (::ftruncate(fd, static_cast<off_t>(segment.readable_bytes)) == 0 && ::fsync(fd) == 0) {
+  if (::ftruncate(fd, static_cast<off_t>(segment.readable_bytes)) != 0) {
+    segment.sealed = true;
+  } else if (::fsync(fd) != 0) {
+    ++counters_.fsync_failures;
+    segment.sealed = true;
+  } else {
     ++counters_.fsyncs;
     segment.disk_bytes = segment.readable_bytes;
-  } else {
-    segment.sealed = true;
   }
 }
 
@@ -593,14 +702,19 @@ void SpoolImpl::plan_data_sync(DeferredIo& io) {
 
 bool SpoolImpl::carry_out(DeferredIo& io) {
   std::string error;
+  std::uint64_t fsync_failures = 0;
   const auto check = [&](bool ok, const std::string& what) {
     if (!ok && error.empty()) error = "spool " + what + ": " + errno_text(errno);
+    return ok;
+  };
+  const auto check_fsync = [&](int fd) {
+    if (!check(::fsync(fd) == 0, options_.directory + ": fsync failed")) ++fsync_failures;
   };
   for (UniqueFd* fd : {&io.rolled_segment, &io.tail}) {
-    if (fd->valid()) check(::fsync(fd->get()) == 0, options_.directory + ": fsync failed");
+    if (fd->valid()) check_fsync(fd->get());
     fd->reset();
   }
-  if (io.directory) check(::fsync(directory_fd_.get()) == 0, options_.directory + ": fsync failed");
+  if (io.directory) check_fsync(directory_fd_.get());
   for (const std::string& name : io.unlink) {
     const bool removed = ::unlinkat(directory_fd_.get(), name.c_str(), 0) == 0 || errno == ENOENT;
     check(removed, describe(name) + ": cannot remove");
@@ -608,6 +722,7 @@ bool SpoolImpl::carry_out(DeferredIo& io) {
   io = DeferredIo();
   if (error.empty()) return true;
   std::lock_guard lock(mutex_);
+  counters_.fsync_failures += fsync_failures;
   note_error(std::move(error));
   return false;
 }
@@ -672,9 +787,14 @@ void SpoolImpl::persist_ack(std::uint64_t value, DeferredIo& io) {
   std::lock_guard ack_lock(ack_file_mutex_);
   if (!carry_out(io)) return;
   std::string error;
-  const bool written = write_ack_file(value, error);
+  std::uint64_t fsync_failures = 0;
+  const bool written = write_ack_file(value, error, fsync_failures);
   {
     std::lock_guard lock(mutex_);
+    counters_.fsync_failures += fsync_failures;
+    if (written && fsync_failures != 0) {
+      note_error("spool " + options_.directory + ": fsync failed after writing " + kAckFileName);
+    }
     if (!written) {
       ++counters_.write_failures;
       note_error(std::move(error));
@@ -687,24 +807,13 @@ void SpoolImpl::persist_ack(std::uint64_t value, DeferredIo& io) {
   carry_out(io);
 }
 
-bool SpoolImpl::write_ack_file(std::uint64_t value, std::string& error) {
-  const std::string text = std::to_string(value) + "\n";
-  const int dir = directory_fd_.get();
-  UniqueFd fd(::openat(dir, kAckTempFileName, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  int cause = fd.valid() ? 0 : errno;
-  if (fd.valid() && write_all(fd.get(), text.data(), text.size(), cause) &&
-      ::fsync(fd.get()) != 0) {
-    cause = errno;
-  }
-  fd.reset();
-  if (cause == 0 && ::renameat(dir, kAckTempFileName, dir, kAckFileName) != 0) cause = errno;
-  if (cause != 0) {
-    error = "spool " + describe(kAckFileName) + ": cannot write: " + errno_text(cause);
-    ::unlinkat(dir, kAckTempFileName, 0);
-    return false;
-  }
-  ::fsync(dir);
-  return true;
+bool SpoolImpl::write_ack_file(std::uint64_t value, std::string& error,
+                               std::uint64_t& fsync_failures) {
+  const int cause = replace_file(directory_fd_.get(), kAckTempFileName, kAckFileName,
+                                 std::to_string(value) + "\n", fsync_failures);
+  if (cause == 0) return true;
+  error = "spool " + describe(kAckFileName) + ": cannot write: " + errno_text(cause);
+  return false;
 }
 
 void SpoolImpl::detach_acknowledged_segments(std::uint64_t acknowledged, DeferredIo& io) {

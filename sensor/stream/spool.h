@@ -9,16 +9,31 @@
 //   | payload (one serialized beaconwatch.v1.Event)
 //
 // all little-endian, plus `ack` (the highest acknowledged sequence, replaced atomically through
-// rename). Opening a spool scans the segments: a damaged record (checksum or framing wrong, or a
-// sequence that does not increase) is skipped by searching forward for the next whole record
-// with a higher sequence, and reading resumes there; each such run counts once in
-// corrupt_records and its bytes in skipped_bytes. Damage with no whole record after it ends the
-// segment's readable part: a torn tail (a crash mid-write) or a corrupt last record, cut off when
-// it is in the last segment. Everything readable is kept and replayed in order.
+// rename) and `epoch` (the spool's stream epoch, below). Opening a spool scans the segments: a
+// damaged record (checksum or framing wrong, or a sequence that does not increase) is skipped by
+// searching forward for the next whole record with a higher sequence, and reading resumes there;
+// each such run counts once in corrupt_records and its bytes in skipped_bytes. Damage with no whole
+// record after it ends the segment's readable part: a torn tail (a crash mid-write) or a corrupt
+// last record, cut off when it is in the last segment. Everything readable is kept and replayed in
+// order.
 //
 // fsync policy: appends go to the page cache at once (a killed sensor loses nothing it
 // appended); the data is fsynced at most every `fsync_interval_ms`, when a segment is closed and
 // before the ack file is replaced. A power cut can lose at most that interval.
+//
+// Stream epoch: sequences restart at 1 in a new spool, so (sensor, sequence) alone would make a
+// re-imaged sensor's events look like repeats of its old ones. A spool created empty draws a
+// random non-zero 64-bit epoch and writes it to `epoch` (16 hex digits and a newline, through a
+// temporary file, fsync and rename) before it holds any event; reopening reads it back, and the
+// collector keys events on (sensor, epoch, sequence). A spool that holds events (segments or an
+// ack file) but no `epoch` was made before epochs: it keeps epoch 0, the identity its events
+// already had at the collector, and records it (counted in legacy_epoch_adopted). An `epoch` file
+// that cannot be read or parsed fails open() with a reason naming it: a fresh epoch over old
+// events would resend them as new ones, and guessing 0 could merge them with another spool's.
+//
+// fsync failures (data, directory, ack or epoch file) are counted in fsync_failures and the first
+// one is kept in last_error(): the events stay readable from the page cache and are still sent,
+// but they were not durable, so the sensor reports it and a replay fails (see sensor/main.cc).
 //
 // At the byte cap, whole segments are dropped oldest first, acknowledged or not; unacknowledged
 // events lost that way are counted (events_dropped_at_cap). A write that fails (disk full, I/O
@@ -44,6 +59,7 @@ namespace bw::stream {
   X(segments_created)        \
   X(segments_removed)        \
   X(fsyncs)                  \
+  X(fsync_failures)          \
   X(write_failures)          \
   X(events_lost_write)       \
   X(events_dropped_at_cap)   \
@@ -51,7 +67,8 @@ namespace bw::stream {
   X(corrupt_records)         \
   X(torn_tails)              \
   X(skipped_bytes)           \
-  X(events_acknowledged)
+  X(events_acknowledged)     \
+  X(legacy_epoch_adopted)
 
 struct SpoolCounters {
   BW_DECLARE_COUNTERS(BW_SPOOL_COUNTERS)
@@ -76,7 +93,8 @@ struct SpooledEvent {
 class Spool {
  public:
   // Opens (creating if needed) and scans the directory. Returns nullptr with a reason naming the
-  // path when the directory cannot be created, read or locked (a second sensor on one spool).
+  // path when the directory cannot be created, read or locked (a second sensor on one spool), or
+  // when its epoch file is damaged or cannot be written.
   static std::unique_ptr<Spool> open(const SpoolOptions& options, std::string& error);
   virtual ~Spool() = default;
 
@@ -101,6 +119,9 @@ class Spool {
   // last_sequence() + 1.
   virtual std::uint64_t last_sequence() const = 0;
   virtual std::uint64_t acknowledged_sequence() const = 0;
+  // The spool's stream epoch, fixed for its life: random and non-zero for a spool created by
+  // this version, 0 for one created before epochs (and for an empty spool opened read-only).
+  virtual std::uint64_t stream_epoch() const = 0;
   // Unacknowledged events and their bytes on disk; the oldest one's sequence (0 when empty).
   virtual std::uint64_t pending_events() const = 0;
   virtual std::uint64_t pending_bytes() const = 0;

@@ -11,7 +11,7 @@ using CounterList = std::vector<std::pair<std::string, std::uint64_t>>;
 
 // Gauges and losses are reported even at zero: "no losses" is worth seeing in a health event.
 bool always_reported(std::string_view name) {
-  return name == "events_dropped_at_cap" || name == "events_lost_write";
+  return name == "events_dropped_at_cap" || name == "events_lost_write" || name == "fsync_failures";
 }
 
 template <typename Counters>
@@ -64,7 +64,21 @@ bool StreamingWriter::write(const beaconwatch::v1::Event& event) {
 
 bool StreamingWriter::flush() {
   spool_->sync();
+  // Checked here, at the flush pace, not per event: counters() takes the spool's lock.
+  if (!fsync_failure_logged_ && spool_->counters().fsync_failures != 0) {
+    fsync_failure_logged_ = true;
+    std::fprintf(stderr,
+                 "bw-sensor: collector: spool: %s; spooled events are not durable until a "
+                 "later fsync succeeds (counted in spool.fsync_failures)\n",
+                 spool_->last_error().c_str());
+  }
   return true;
+}
+
+SpoolLosses StreamingWriter::spool_losses() const {
+  const SpoolCounters counters = spool_->counters();
+  return {counters.events_dropped_at_cap, counters.events_lost_write, counters.fsync_failures,
+          spool_->last_error()};
 }
 
 void StreamingWriter::append_counters(CounterList& out) const {
@@ -72,6 +86,7 @@ void StreamingWriter::append_counters(CounterList& out) const {
   append_section("stream", client_->counters(), out);
   out.emplace_back("spool.pending_events", spool_->pending_events());
   out.emplace_back("spool.pending_bytes", spool_->pending_bytes());
+  out.emplace_back("spool.stream_epoch", spool_->stream_epoch());
   append_section("spool", spool_->counters(), out);
 }
 

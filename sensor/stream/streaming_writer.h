@@ -18,6 +18,17 @@
 
 namespace bw::stream {
 
+// What the spool could not keep during this run (its counters since it was opened).
+struct SpoolLosses {
+  std::uint64_t events_dropped_at_cap = 0;
+  std::uint64_t events_lost_write = 0;
+  std::uint64_t fsync_failures = 0;
+  std::string first_error;  // the spool's first problem, for the log line
+
+  std::uint64_t events_lost() const { return events_dropped_at_cap + events_lost_write; }
+  bool any() const { return events_lost() != 0 || fsync_failures != 0; }
+};
+
 struct StreamingOptions {
   SpoolOptions spool;
   CollectorClientOptions client;
@@ -34,7 +45,7 @@ class StreamingWriter final : public exporter::EventWriter {
   // Appends to the spool. An event the spool cannot write (disk full) is counted there
   // (spool.events_lost_write) and logged once; the run carries on, so this still returns true.
   bool write(const beaconwatch::v1::Event& event) override;
-  bool flush() override;  // fsyncs the spool
+  bool flush() override;  // fsyncs the spool; says so once on stderr when an fsync failed
   const std::string& error() const override { return error_; }
   // stream.connected, stream.* and spool.* counters, spool depth, for health events.
   void append_counters(std::vector<std::pair<std::string, std::uint64_t>>& out) const override;
@@ -53,6 +64,7 @@ class StreamingWriter final : public exporter::EventWriter {
   StreamCounters stream_counters() const { return client_->counters(); }
   const service::Heartbeat& sender_heartbeat() const { return client_->sender_heartbeat(); }
   SpoolCounters spool_counters() const { return spool_->counters(); }
+  SpoolLosses spool_losses() const;
   // The `stream` and `spool` sections of the end-of-run summary, in RunSummary's style.
   void print_summary(std::FILE* out) const;
 
@@ -62,6 +74,7 @@ class StreamingWriter final : public exporter::EventWriter {
   std::string buffer_;  // reused serialization buffer
   std::string error_;
   bool loss_logged_ = false;
+  bool fsync_failure_logged_ = false;
 };
 
 }  // namespace bw::stream

@@ -29,8 +29,13 @@ write_sensor_config "$work/sensor.json" "$work/spoolfs/spool"
 sed -i 's|"drain_timeout_s": 120|"drain_timeout_s": 2|' "$work/sensor.json"
 "$bin/bw-sensor" --config "$work/sensor.json" --read "$work/dense.pcap" --json "$work/run1.jsonl" \
   2>"$work/run1.err"
-check "sensor keeps running and finishes with a full spool disk" test $? -eq 0
+status=$?
+check "sensor keeps running and finishes with a full spool disk, exit 3 for the loss" \
+  test "$status" -eq 3
 lost=$(awk '$1 == "spool.events_lost_write" { print $2 }' "$work/run1.err")
+check "the last line says how many were lost" \
+  grep -q "spool lost ${lost:-0} events (0 dropped at the spool cap, ${lost:-0} lost to write errors)" \
+  "$work/run1.err"
 events=$(json_lines "$work/run1.jsonl")
 echo "events $events, lost to the full spool disk ${lost:-0}"
 check "losses counted" test "${lost:-0}" -gt 0

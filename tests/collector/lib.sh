@@ -99,7 +99,7 @@ JSON
 
 sql() { sqlite3 -cmd '.timeout 5000' "$db" "$1"; }
 stored_rows() { sql 'select count(*) from events'; }
-distinct_rows() { sql "select count(distinct sensor_id || ':' || sequence) from events"; }
+distinct_rows() { sql "select count(distinct sensor_id || ':' || stream_epoch || ':' || sequence) from events"; }
 json_lines() { grep -c . "$1"; }
 # Sequences written by the sensor (its --json file), sorted, one per line.
 json_sequences() { grep -o '"sequence":"[0-9]*"' "$1" | grep -o '[0-9]*' | sort -n; }

@@ -1,12 +1,12 @@
 // Arbitrary bytes as a StreamRequest, judged by validate_batch against a stream of "sensor-1"
-// whose previous batch ended at sequence 100. Beyond not crashing, an accepted batch must
-// really satisfy every rule, and a refused one must say why.
+// in stream epoch 0 whose previous batch ended at sequence 100. Beyond not crashing, an accepted
+// batch must really satisfy every rule, and a refused one must say why.
 #include <cstddef>
 #include <cstdint>
 
 #include "beaconwatch/v1/collector.pb.h"
 #include "beaconwatch/v1/event.pb.h"
-#include "tools/collector/collector_service.h"
+#include "collector/collector_service.h"
 
 namespace {
 
@@ -15,7 +15,10 @@ bool acceptable(const beaconwatch::v1::EventBatch& batch,
   if (batch.events().empty()) return false;
   std::uint64_t previous = position.last_sequence;
   for (const beaconwatch::v1::Event& event : batch.events()) {
-    if (event.sensor_id() != position.sensor_id || event.sequence() <= previous) return false;
+    if (event.sensor_id() != position.sensor_id || event.sequence() <= previous ||
+        event.stream_epoch() != position.stream_epoch) {
+      return false;
+    }
     previous = event.sequence();
   }
   return true;

@@ -31,6 +31,7 @@ void print_stat(const Spool& spool) {
             << "oldest_sequence " << spool.oldest_pending_sequence() << '\n'
             << "last_sequence " << spool.last_sequence() << '\n'
             << "acknowledged_sequence " << spool.acknowledged_sequence() << '\n'
+            << "stream_epoch " << spool.stream_epoch() << '\n'
             << "corrupt_records " << counters.corrupt_records << '\n'
             << "skipped_bytes " << counters.skipped_bytes << '\n'
             << "torn_tails " << counters.torn_tails << '\n';

@@ -1,4 +1,4 @@
-#include "tools/collector/ecs_json.h"
+#include "collector/ecs_json.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "tools/collector/query.h"
+#include "collector/query.h"
 
 #include <gtest/gtest.h>
 
@@ -98,12 +98,12 @@ TEST_F(Query, AlertsAsJsonLines) {
   EXPECT_EQ(
       run({"alerts", "--json", "--sensor", "tap-a"}),
       R"({"time":"2021-03-01T10:00:01.000000000Z","time_ns":1614592801000000000,"sensor_id":"tap-a",)"
-      R"("sequence":2,"client_ip":"10.0.0.1","host":"img.news.example","registrable_domain":"news.example",)"
+      R"("stream_epoch":"0","sequence":2,"client_ip":"10.0.0.1","host":"img.news.example","registrable_domain":"news.example",)"
       R"("url_template":"/o/{hex32}.gif","score":7.5,"campaign_id":"",)"
       R"("reasons":["per_recipient_token","pixel_response","mail_client"]})"
       "\n"
       R"({"time":"2021-03-01T10:01:00.000000000Z","time_ns":1614592860000000000,"sensor_id":"tap-a",)"
-      R"("sequence":3,"client_ip":"10.0.0.2","host":"t.shop.example","registrable_domain":"shop.example",)"
+      R"("stream_epoch":"0","sequence":3,"client_ip":"10.0.0.2","host":"t.shop.example","registrable_domain":"shop.example",)"
       R"("url_template":"/p/{uuid}.png","score":6,"campaign_id":"",)"
       R"("reasons":["per_recipient_token","pixel_response","mail_client"]})"
       "\n");
@@ -125,7 +125,9 @@ TEST_F(Query, AlertFilters) {
   EXPECT_EQ(rows({"--until", "1614592830"}), 2u);
   EXPECT_EQ(rows({"--since", "2021-03-01T11:00:02+01:00", "--until", "2021-03-01T10:00:59Z"}), 1u);
   const std::string latest = run({"--limit", "1", "--json"});
-  EXPECT_NE(latest.find(R"("sensor_id":"tap-a","sequence":3,)"), std::string::npos) << latest;
+  EXPECT_NE(latest.find(R"("sensor_id":"tap-a","stream_epoch":"0","sequence":3,)"),
+            std::string::npos)
+      << latest;
   EXPECT_EQ(std::count(latest.begin(), latest.end(), '\n'), 1);
   EXPECT_EQ(rows({"--limit", "1"}), 1u);
 }
@@ -161,16 +163,17 @@ TEST_F(Query, CampaignFilters) {
 
 TEST_F(Query, SensorsShowStateAndHealthCounters) {
   EXPECT_EQ(run({"sensors"}),
-            "SENSOR  LAST_SEEN             LAST_SEQ  EVENTS  VERSION  PEER                  "
+            "SENSOR  LAST_SEEN             EPOCH  LAST_SEQ  EVENTS  VERSION  PEER                  "
             "HEALTH_AT             KERNEL_DROPPED  SPOOL_PENDING  SPOOL_DROPPED\n"
-            "tap-a   2021-03-01T10:02:01Z  4         4       0.1.0    ipv4:192.0.2.1:40000  "
+            "tap-a   2021-03-01T10:02:01Z  0      4         4       0.1.0    ipv4:192.0.2.1:40000  "
             "2021-03-01T10:02:00Z  4               2              0\n"
-            "tap-b   2021-03-01T10:00:50Z  2         2       -        -                     "
+            "tap-b   2021-03-01T10:00:50Z  0      2         2       -        -                     "
             "-                     -               -              -\n");
   EXPECT_EQ(run({"sensors", "--json", "--sensor", "tap-a"}),
             R"({"sensor_id":"tap-a","first_seen":"2021-03-01T10:00:00.000000000Z",)"
             R"("first_seen_ns":1614592800000000000,"last_seen":"2021-03-01T10:02:01.000000000Z",)"
-            R"("last_seen_ns":1614592921000000000,"last_sequence":4,"events_stored":4,)"
+            R"("last_seen_ns":1614592921000000000,"last_stream_epoch":"0","last_sequence":4,)"
+            R"("events_stored":4,)"
             R"("software_version":"0.1.0","peer":"ipv4:192.0.2.1:40000",)"
             R"("health":"2021-03-01T10:02:00.000000000Z","health_ns":1614592920000000000,)"
             R"("health_counters":{"capture.kernel_dropped":4,"spool.pending_events":2}})"
@@ -179,10 +182,11 @@ TEST_F(Query, SensorsShowStateAndHealthCounters) {
 
 TEST_F(Query, EventsListEveryKindAndPrintTheProjectsJsonMapping) {
   EXPECT_EQ(run({"events", "--sensor", "tap-b"}),
-            "TIME                  SENSOR  SEQ  KIND      CLIENT    SERVER       HOST\n"
-            "2021-03-01T10:00:30Z  tap-b   1    beacon    10.1.0.9  203.0.113.7  "
+            "TIME                  SENSOR  EPOCH  SEQ  KIND      CLIENT    SERVER       HOST\n"
+            "2021-03-01T10:00:30Z  tap-b   0      1    beacon    10.1.0.9  203.0.113.7  "
             "img.news-mirror.example\n"
-            "2021-03-01T10:00:40Z  tap-b   2    campaign  -         -            track.example\n");
+            "2021-03-01T10:00:40Z  tap-b   0      2    campaign  -         -            "
+            "track.example\n");
   EXPECT_EQ(run({"events", "--json", "--host", "10.0.0.1", "--limit", "1"}),
             R"({"sensor_id":"tap-a","sequence":"2","timestamp_ns":"1614592801000000000",)"
             R"("flow":{"client_ip":"10.0.0.1","client_port":50000,"server_ip":"203.0.113.7",)"

@@ -3,10 +3,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cinttypes>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -21,11 +25,12 @@
 
 #include "beaconwatch/v1/collector.grpc.pb.h"
 #include "beaconwatch/v1/event.pb.h"
+#include "collector/server.h"
+#include "collector/store.h"
 #include "sensor/stream/collector_client.h"
 #include "sensor/stream/spool.h"
 #include "sensor/stream/stream_tls.h"
-#include "tools/collector/server.h"
-#include "tools/collector/store.h"
+#include "tests/support/generated_capture.h"
 
 namespace bw::collector {
 namespace {
@@ -42,15 +47,17 @@ std::string read_text(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-v1::StreamRequest hello() {
+// Epoch 0 is what a sensor from before stream epochs sends: no epoch at all.
+v1::StreamRequest hello(std::uint64_t stream_epoch = 0) {
   v1::StreamRequest request;
   request.mutable_hello()->set_sensor_id("sensor-1");
   request.mutable_hello()->set_software_version("test");
+  request.mutable_hello()->set_stream_epoch(stream_epoch);
   return request;
 }
 
 v1::StreamRequest batch(std::uint64_t batch_id, std::uint64_t first, std::uint64_t last,
-                        const std::string& sensor_id = "sensor-1") {
+                        const std::string& sensor_id = "sensor-1", std::uint64_t stream_epoch = 0) {
   v1::StreamRequest request;
   v1::EventBatch& events = *request.mutable_batch();
   events.set_batch_id(batch_id);
@@ -58,6 +65,7 @@ v1::StreamRequest batch(std::uint64_t batch_id, std::uint64_t first, std::uint64
     v1::Event& event = *events.add_events();
     event.set_sensor_id(sensor_id);
     event.set_sequence(sequence);
+    event.set_stream_epoch(stream_epoch);
     event.set_timestamp_ns(1'614'592'800'000'000'000 + static_cast<std::int64_t>(sequence));
     event.mutable_flow()->set_client_ip("192.0.2.10");
     event.mutable_flow()->set_server_ip("198.51.100.53");
@@ -88,15 +96,19 @@ class ClientStream {
     }
     return stream_->Finish();
   }
-  // Hello and welcome; the welcome's stored-through sequence.
-  std::uint64_t greet() {
-    EXPECT_TRUE(send(hello()));
+  // Hello and welcome; the welcome's stored-through sequence (of the hello's epoch, echoed).
+  std::uint64_t greet(std::uint64_t stream_epoch = 0) {
+    EXPECT_TRUE(send(hello(stream_epoch)));
     const auto welcome = receive();
     EXPECT_TRUE(welcome && welcome->has_welcome());
+    if (welcome) {
+      EXPECT_EQ(welcome->welcome().stream_epoch(), stream_epoch);
+    }
     return welcome ? welcome->welcome().last_stored_sequence() : 0;
   }
-  v1::Ack send_batch(std::uint64_t batch_id, std::uint64_t first, std::uint64_t last) {
-    EXPECT_TRUE(send(batch(batch_id, first, last)));
+  v1::Ack send_batch(std::uint64_t batch_id, std::uint64_t first, std::uint64_t last,
+                     std::uint64_t stream_epoch = 0) {
+    EXPECT_TRUE(send(batch(batch_id, first, last, "sensor-1", stream_epoch)));
     const auto ack = receive();
     EXPECT_TRUE(ack && ack->has_ack());
     return ack ? ack->ack() : v1::Ack{};
@@ -182,12 +194,39 @@ class CollectorMtlsTest : public ::testing::Test {
     return channel(pki(id + ".pem"), pki(id + ".key"));
   }
 
-  // (rows, distinct (sensor_id, sequence) pairs) in the store.
+  // The sensor's own stream client as sensor-1, over mutual TLS to this server.
+  stream::CollectorClientOptions sensor_client_options(std::size_t batch_max_events) {
+    std::string error;
+    stream::TlsMaterial tls;
+    EXPECT_TRUE(stream::load_tls_material({pki("ca.pem"), pki("sensor-1.pem"), pki("sensor-1.key")},
+                                          tls, error))
+        << error;
+    stream::CollectorClientOptions options;
+    options.address = "127.0.0.1:" + std::to_string(server_->port());
+    options.credentials = stream::make_tls_credentials(tls);
+    options.sensor_id = "sensor-1";
+    options.batch_max_events = batch_max_events;
+    options.batch_max_delay = std::chrono::milliseconds(10);
+    options.log = [](const std::string&) {};
+    return options;
+  }
+
+  // Spools sensor-1's events first..last as the sensor's exporter would.
+  static void append_events(stream::Spool& spool, std::uint64_t first, std::uint64_t last) {
+    for (std::uint64_t sequence = first; sequence <= last; ++sequence) {
+      const v1::StreamRequest one = batch(1, sequence, sequence);
+      ASSERT_TRUE(spool.append(sequence, one.batch().events(0).SerializeAsString()));
+    }
+  }
+
+  // (rows, distinct (sensor_id, stream_epoch, sequence) identities) in the store.
   std::pair<std::int64_t, std::int64_t> stored_rows() {
     std::pair<std::int64_t, std::int64_t> counts{-1, -1};
     std::string error;
     EXPECT_TRUE(store_->query(
-        "SELECT count(*), count(DISTINCT sensor_id || ':' || sequence) FROM events", {},
+        "SELECT count(*), count(DISTINCT sensor_id || ':' || stream_epoch || ':' || sequence) "
+        "FROM events",
+        {},
         [&](const SqlRow& row) {
           counts = {std::get<std::int64_t>(row.at(0)), std::get<std::int64_t>(row.at(1))};
         },
@@ -259,12 +298,14 @@ TEST_F(CollectorMtlsTest, StoresAndAcknowledgesBatchesOfACertifiedSensor) {
   EXPECT_TRUE(stream.finish().ok());
   EXPECT_EQ(stored_rows(), std::make_pair(std::int64_t{11}, std::int64_t{11}));
   EXPECT_THAT(json_sequences(), ElementsAre(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11));
-  EXPECT_EQ(store_->last_sequence("sensor-1"), 11u);
+  EXPECT_EQ(store_->last_sequence("sensor-1", 0), 11u);
   const auto lines = log();
   ASSERT_FALSE(lines.empty());
-  EXPECT_THAT(lines[0], ::testing::MatchesRegex("bw-collector: sensor-1 connected from "
-                                                "ipv4:127\\.0\\.0\\.1:[0-9]+ \\(stored through "
-                                                "0\\)"));
+  EXPECT_THAT(lines[0],
+              ::testing::MatchesRegex("bw-collector: sensor-1 connected from "
+                                      "ipv4:127\\.0\\.0\\.1:[0-9]+ \\(stream epoch 0, stored "
+                                      "through "
+                                      "0\\)"));
 }
 
 TEST_F(CollectorMtlsTest, ResentEventsAfterReconnectAreCountedAsDuplicatesAndStoredOnce) {
@@ -423,22 +464,8 @@ TEST_F(CollectorMtlsTest, SensorStreamClientDeliversItsSpoolExactlyOnce) {
   spool_options.directory = *directory_ + "/spool";
   std::unique_ptr<stream::Spool> spool = stream::Spool::open(spool_options, error);
   ASSERT_TRUE(spool) << error;
-  for (std::uint64_t sequence = 1; sequence <= 250; ++sequence) {
-    const v1::StreamRequest one = batch(1, sequence, sequence);
-    ASSERT_TRUE(spool->append(sequence, one.batch().events(0).SerializeAsString()));
-  }
-  stream::TlsMaterial tls;
-  ASSERT_TRUE(stream::load_tls_material({pki("ca.pem"), pki("sensor-1.pem"), pki("sensor-1.key")},
-                                        tls, error))
-      << error;
-  stream::CollectorClientOptions options;
-  options.address = "127.0.0.1:" + std::to_string(server_->port());
-  options.credentials = stream::make_tls_credentials(tls);
-  options.sensor_id = "sensor-1";
-  options.batch_max_events = 40;
-  options.batch_max_delay = std::chrono::milliseconds(10);
-  options.log = [](const std::string&) {};
-  stream::CollectorClient client(*spool, options);
+  append_events(*spool, 1, 250);
+  stream::CollectorClient client(*spool, sensor_client_options(40));
   client.start();
   EXPECT_TRUE(client.drain(std::chrono::seconds(20)));
   client.stop();
@@ -446,7 +473,262 @@ TEST_F(CollectorMtlsTest, SensorStreamClientDeliversItsSpoolExactlyOnce) {
   EXPECT_EQ(spool->pending_events(), 0u);
   EXPECT_EQ(stored_rows(), std::make_pair(std::int64_t{250}, std::int64_t{250}));
   EXPECT_EQ(json_sequences().size(), 250u);
-  EXPECT_EQ(store_->last_sequence("sensor-1"), 250u);
+  EXPECT_EQ(store_->last_sequence("sensor-1", spool->stream_epoch()), 250u);
+}
+
+// ---- stream epochs (issue 12, part 1) ------------------------------------------------------
+
+// A sensor from before epochs (no epoch in hello or events) next to an upgraded one under the
+// same certificate: each keeps its own sequence space, neither's events are taken for the other's.
+TEST_F(CollectorMtlsTest, OldContractClientWithoutEpochKeepsWorkingInEpochZero) {
+  constexpr std::uint64_t kEpoch = 0x0123'4567'89ab'cdef;
+  {
+    ClientStream old_client(sensor_channel("sensor-1"));
+    EXPECT_EQ(old_client.greet(), 0u);
+    EXPECT_EQ(old_client.send_batch(1, 1, 5).inserted(), 5u);
+    EXPECT_TRUE(old_client.finish().ok());
+  }
+  {
+    ClientStream upgraded(sensor_channel("sensor-1"));
+    EXPECT_EQ(upgraded.greet(kEpoch), 0u);
+    EXPECT_EQ(upgraded.send_batch(1, 1, 3, kEpoch).inserted(), 3u);
+    EXPECT_TRUE(upgraded.finish().ok());
+  }
+  ClientStream old_again(sensor_channel("sensor-1"));
+  EXPECT_EQ(old_again.greet(), 5u);
+  const v1::Ack ack = old_again.send_batch(1, 5, 6);
+  EXPECT_EQ(ack.inserted(), 1u);
+  EXPECT_EQ(ack.duplicates(), 1u);
+  EXPECT_EQ(ack.stored_through_sequence(), 6u);
+  EXPECT_TRUE(old_again.finish().ok());
+  EXPECT_EQ(stored_rows(), std::make_pair(std::int64_t{9}, std::int64_t{9}));
+  EXPECT_EQ(store_->last_sequence("sensor-1", 0), 6u);
+  EXPECT_EQ(store_->last_sequence("sensor-1", kEpoch), 3u);
+}
+
+TEST_F(CollectorMtlsTest, SameSequencesInAnotherEpochAreNewEventsAndWelcomeCountsPerEpoch) {
+  constexpr std::uint64_t kOldSpool = 0x1111'2222'3333'4444;
+  constexpr std::uint64_t kNewSpool = 0xfedc'ba98'7654'3210;  // above 2^63: negative in SQL
+  {
+    ClientStream stream(sensor_channel("sensor-1"));
+    EXPECT_EQ(stream.greet(kOldSpool), 0u);
+    EXPECT_EQ(stream.send_batch(1, 1, 4, kOldSpool).inserted(), 4u);
+    EXPECT_TRUE(stream.finish().ok());
+  }
+  ClientStream stream(sensor_channel("sensor-1"));
+  EXPECT_EQ(stream.greet(kNewSpool), 0u);
+  const v1::Ack ack = stream.send_batch(1, 1, 3, kNewSpool);
+  EXPECT_EQ(ack.inserted(), 3u);
+  EXPECT_EQ(ack.duplicates(), 0u);
+  EXPECT_EQ(ack.stored_through_sequence(), 3u);
+  EXPECT_TRUE(stream.finish().ok());
+  EXPECT_EQ(stored_rows(), std::make_pair(std::int64_t{7}, std::int64_t{7}));
+  EXPECT_EQ(store_->last_sequence("sensor-1", kOldSpool), 4u);
+  EXPECT_EQ(store_->last_sequence("sensor-1", kNewSpool), 3u);
+  EXPECT_EQ(store_->last_sequence("sensor-1", 0), 0u);
+  EXPECT_EQ(json_sequences().size(), 7u);
+}
+
+TEST_F(CollectorMtlsTest, EventFromAnotherEpochThanTheHelloIsRefusedWhole) {
+  ClientStream stream(sensor_channel("sensor-1"));
+  stream.greet(7);
+  stream.send(batch(1, 1, 2, "sensor-1", 8));
+  const grpc::Status status = stream.finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "event 1 has stream epoch 8 but the hello named 7");
+  expect_nothing_stored();
+}
+
+// The sensor's client with a reopened spool: the epoch continues, the Welcome skips what is
+// stored, and a batch resent in that epoch (its acks lost) is acknowledged as duplicates.
+TEST_F(CollectorMtlsTest, RestartWithTheSameSpoolContinuesTheEpochAndDedupsResentBatches) {
+  std::string error;
+  stream::SpoolOptions spool_options;
+  spool_options.directory = *directory_ + "/spool-restart";
+  const stream::CollectorClientOptions options = sensor_client_options(25);
+  const auto deliver = [&](std::uint64_t first, std::uint64_t last) {
+    std::unique_ptr<stream::Spool> spool = stream::Spool::open(spool_options, error);
+    EXPECT_TRUE(spool) << error;
+    if (!spool) return std::uint64_t{0};
+    append_events(*spool, first, last);
+    stream::CollectorClient client(*spool, options);
+    client.start();
+    EXPECT_TRUE(client.drain(std::chrono::seconds(20)));
+    client.stop();
+    EXPECT_EQ(spool->pending_events(), 0u);
+    return spool->stream_epoch();
+  };
+  const std::uint64_t epoch = deliver(1, 100);
+  ASSERT_NE(epoch, 0u);
+  EXPECT_EQ(deliver(101, 150), epoch);
+  EXPECT_EQ(store_->last_sequence("sensor-1", epoch), 150u);
+
+  ClientStream resend(sensor_channel("sensor-1"));
+  EXPECT_EQ(resend.greet(epoch), 150u);
+  const v1::Ack ack = resend.send_batch(9, 126, 150, epoch);
+  EXPECT_EQ(ack.inserted(), 0u);
+  EXPECT_EQ(ack.duplicates(), 25u);
+  EXPECT_EQ(ack.stored_through_sequence(), 150u);
+  EXPECT_TRUE(resend.finish().ok());
+  EXPECT_EQ(stored_rows(), std::make_pair(std::int64_t{150}, std::int64_t{150}));
+  EXPECT_EQ(json_sequences().size(), 150u);
+  EXPECT_EQ(store_->counters().events_duplicate, 25u);
+}
+
+// ---- the real bw-sensor against this collector ----------------------------------------------
+
+struct SensorRun {
+  int exit_status = -1;
+  std::string stderr_text;
+};
+
+// The value of `name` in a bw-sensor summary ("  name value" lines), or -1.
+std::int64_t summary_value(const std::string& text, const std::string& name) {
+  const std::string key = "  " + name + " ";
+  const std::size_t at = text.find(key);
+  if (at == std::string::npos) return -1;
+  return std::strtoll(text.c_str() + at + key.size(), nullptr, 10);
+}
+
+std::size_t line_count(const std::string& path) {
+  const std::string text = read_text(path);
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+class SensorReplayTest : public CollectorMtlsTest {
+ protected:
+  void SetUp() override {
+    sensor_ = std::filesystem::read_symlink("/proc/self/exe").parent_path() / "bw-sensor";
+    ASSERT_EQ(::access(sensor_.c_str(), X_OK), 0) << "bw-sensor not built next to the tests";
+    CollectorMtlsTest::SetUp();
+    gen::GeneratorOptions generator;
+    generator.profile = "dense";
+    generator.seed = 12;
+    generator.scale = 2;
+    capture_ = testing::write_generated_capture(generator, "bw_epoch_dense.pcap");
+  }
+  void TearDown() override {
+    CollectorMtlsTest::TearDown();
+    std::filesystem::remove(capture_);
+  }
+
+  // Replays the capture into `collector` (HOST:PORT) with the spool in `spool` and sensor-1's
+  // certificate; `shell_prefix` runs before exec (ulimit, trap). Writes every event to `json`.
+  SensorRun replay(const std::string& collector, const std::string& spool, const std::string& json,
+                   const std::string& extra = "", const std::string& shell_prefix = "") {
+    const std::string err = spool + ".stderr";
+    const std::string command = shell_prefix + "exec " + sensor_.string() + " --read " + capture_ +
+                                " --collector " + collector + " --collector-ca " + pki("ca.pem") +
+                                " --collector-cert " + pki("sensor-1.pem") + " --collector-key " +
+                                pki("sensor-1.key") + " --spool " + spool + " --json " + json +
+                                " " + extra + " 2>" + err;
+    const int status = std::system(("bash -c '" + command + "'").c_str());
+    SensorRun run;
+    run.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    run.stderr_text = read_text(err);
+    return run;
+  }
+  std::string collector_address() const { return "127.0.0.1:" + std::to_string(server_->port()); }
+  std::int64_t scalar(const std::string& sql) {
+    std::int64_t value = -1;
+    std::string error;
+    EXPECT_TRUE(store_->query(
+        sql, {}, [&](const SqlRow& row) { value = std::get<std::int64_t>(row.at(0)); }, error))
+        << error;
+    return value;
+  }
+
+  std::filesystem::path sensor_;
+  std::string capture_;
+};
+
+// The issue's measurement: a sensor re-imaged (fresh spool, same certificate) replays the same
+// capture again. Before epochs the second run's events were acknowledged as duplicates of the
+// first's and dropped; now every produced event is stored.
+TEST_F(SensorReplayTest, SpoolResetReplaysStoreEveryProducedEvent) {
+  const std::string base = *directory_ + "/reset";
+  std::size_t produced = 0;
+  for (const char* run_name : {"first", "second"}) {
+    const SensorRun run = replay(collector_address(), base + "-" + run_name + ".spool",
+                                 base + "-" + run_name + ".jsonl", "--drain-timeout 60");
+    EXPECT_EQ(run.exit_status, 0) << run.stderr_text;
+    const std::size_t events = line_count(base + "-" + run_name + ".jsonl");
+    EXPECT_THAT(run.stderr_text,
+                HasSubstr("delivered " + std::to_string(events) + " events; 0 pending in spool"));
+    produced += events;
+  }
+  const std::int64_t stored = scalar("SELECT count(*) FROM events WHERE sensor_id = 'sensor-1'");
+  const std::int64_t identities = stored_rows().second;
+  const std::uint64_t duplicated = store_->counters().events_duplicate;
+  const std::int64_t lost = static_cast<std::int64_t>(produced) - stored;
+  std::printf("spool reset: produced %zu, stored %" PRId64 ", duplicated %" PRIu64 ", lost %" PRId64
+              "\n",
+              produced, stored, duplicated, lost);
+  ASSERT_GT(produced, 1000u);
+  EXPECT_EQ(stored, static_cast<std::int64_t>(produced));
+  EXPECT_EQ(identities, stored);
+  EXPECT_EQ(duplicated, 0u);
+  EXPECT_EQ(lost, 0);
+  EXPECT_EQ(scalar("SELECT count(DISTINCT stream_epoch) FROM events"), 2);
+  EXPECT_EQ(scalar("SELECT count(*) FROM events WHERE stream_epoch = 0"), 0);
+  // Both runs produced the same events, so each epoch holds half.
+  EXPECT_EQ(scalar("SELECT max(n) - min(n) FROM (SELECT count(*) AS n FROM events "
+                   "GROUP BY stream_epoch)"),
+            0);
+}
+
+// ---- honest exit (issue 12, part 7) ---------------------------------------------------------
+
+// No collector listens, the spool's cap (1 MiB, one segment) is far below what the replay
+// produces: the oldest segments go, the run says how many events and exits 3.
+TEST_F(SensorReplayTest, ReplayThatOverflowsTheSpoolCapExitsThreeAndCountsTheLoss) {
+  const std::string base = *directory_ + "/cap";
+  const std::string config = base + ".json";
+  std::ofstream(config)
+      << R"({"version": 1, "collector": {"spool_max_mib": 1, "spool_segment_mib": 1}})";
+  // Port 1 on loopback: nothing listens, every connection attempt is refused at once.
+  const SensorRun run = replay("127.0.0.1:1", base + ".spool", base + ".jsonl",
+                               "--config " + config + " --drain-timeout 1");
+  const std::int64_t produced = static_cast<std::int64_t>(line_count(base + ".jsonl"));
+  const std::int64_t dropped = summary_value(run.stderr_text, "spool.events_dropped_at_cap");
+  const std::int64_t pending = summary_value(run.stderr_text, "spool.pending_events");
+  std::printf("spool cap: produced %" PRId64 ", dropped at cap %" PRId64 ", pending %" PRId64 "\n",
+              produced, dropped, pending);
+  EXPECT_EQ(run.exit_status, 3) << run.stderr_text;
+  ASSERT_GT(dropped, 0);
+  EXPECT_EQ(dropped + pending, produced);
+  EXPECT_THAT(run.stderr_text,
+              HasSubstr("bw-sensor: collector: spool lost " + std::to_string(dropped) +
+                        " events (" + std::to_string(dropped) +
+                        " dropped at the spool cap, 0 lost to write errors); "
+                        "0 fsyncs failed"));
+  EXPECT_EQ(summary_value(run.stderr_text, "spool.events_lost_write"), 0);
+  EXPECT_EQ(summary_value(run.stderr_text, "spool.fsync_failures"), 0);
+}
+
+// A real write error: the file size limit (RLIMIT_FSIZE, SIGXFSZ ignored so write(2) fails with
+// EFBIG) stops the spool's segment at 256 KiB; from there every append fails (the spool retries
+// the same segment, as it does on a full disk) and is lost and counted, the collector stores
+// exactly what was spooled, and the run exits 3.
+TEST_F(SensorReplayTest, ReplayWithSpoolWriteErrorsExitsThreeAndCountsTheLoss) {
+  const std::string base = *directory_ + "/fsize";
+  const SensorRun run = replay(collector_address(), base + ".spool", "/dev/null",
+                               "--drain-timeout 60", "ulimit -f 256; trap \"\" XFSZ; ");
+  const std::int64_t appended = summary_value(run.stderr_text, "spool.events_appended");
+  const std::int64_t lost = summary_value(run.stderr_text, "spool.events_lost_write");
+  const std::int64_t stored = scalar("SELECT count(*) FROM events");
+  std::printf("spool write errors: produced %" PRId64 ", stored %" PRId64 ", lost %" PRId64 "\n",
+              appended + lost, stored, lost);
+  EXPECT_EQ(run.exit_status, 3) << run.stderr_text;
+  ASSERT_GT(lost, 0);
+  EXPECT_EQ(stored, appended);
+  EXPECT_EQ(summary_value(run.stderr_text, "spool.write_failures"), lost);
+  EXPECT_THAT(run.stderr_text,
+              HasSubstr("bw-sensor: collector: spool lost " + std::to_string(lost) +
+                        " events (0 dropped at the spool "
+                        "cap, " +
+                        std::to_string(lost) + " lost to write errors)"));
+  EXPECT_THAT(run.stderr_text, HasSubstr("File too large"));
 }
 
 }  // namespace

@@ -14,7 +14,7 @@
 
 #include "beaconwatch/v1/collector.pb.h"
 #include "beaconwatch/v1/event.pb.h"
-#include "tools/collector/collector_service.h"
+#include "collector/collector_service.h"
 
 namespace bw::collector {
 namespace {
@@ -25,7 +25,8 @@ using ::testing::HasSubstr;
 
 class FakeStore final : public Store {
  public:
-  std::uint64_t last_sequence(std::string_view sensor_id) override {
+  // The fake keeps one sequence space per sensor: the tests here speak the old contract (epoch 0).
+  std::uint64_t last_sequence(std::string_view sensor_id, std::uint64_t) override {
     std::lock_guard lock(mutex);
     const auto& stored = rows[std::string(sensor_id)];
     return stored.empty() ? 0 : *stored.rbegin();
@@ -205,7 +206,7 @@ TEST_F(ServiceStreamTest, WelcomesThenAcknowledgesEachCommittedBatch) {
   EXPECT_EQ(totals.events_duplicate, 1u);
   EXPECT_EQ(totals.rejections, 0u);
   EXPECT_THAT(log(), ElementsAre("bw-collector: sensor-1 connected from ipv4:192.0.2.7:40000 "
-                                 "(stored through 2)",
+                                 "(stream epoch 0, stored through 2)",
                                  "bw-collector: sensor-1: stream from ipv4:192.0.2.7:40000 ended "
                                  "with OK: streams=1 batches_acknowledged=2 events_inserted=4 "
                                  "events_duplicate=1 rejections=0 (sensor totals: streams=1 "

@@ -6,7 +6,7 @@
 
 #include "beaconwatch/v1/collector.pb.h"
 #include "beaconwatch/v1/event.pb.h"
-#include "tools/collector/collector_service.h"
+#include "collector/collector_service.h"
 
 namespace bw::collector {
 namespace {
@@ -33,6 +33,19 @@ StreamPosition position(std::uint64_t last_sequence) {
 TEST(ValidateBatch, AcceptsIncreasingSequencesWithGapsAfterThePreviousBatch) {
   EXPECT_TRUE(validate_batch(batch_of("sensor-1", {11, 12, 20}), position(10)).ok());
   EXPECT_TRUE(validate_batch(batch_of("sensor-1", {1}), position(0)).ok());
+}
+
+TEST(ValidateBatch, RefusesEventsOfAnotherEpochThanTheHello) {
+  StreamPosition hello_epoch = position(0);
+  hello_epoch.stream_epoch = 0xfedcba9876543210;
+  v1::EventBatch batch = batch_of("sensor-1", {1, 2});
+  batch.mutable_events(0)->set_stream_epoch(0xfedcba9876543210);
+  const grpc::Status status = validate_batch(batch, hello_epoch);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "event 2 has stream epoch 0 but the hello named 18364758544493064720");
+  batch.mutable_events(1)->set_stream_epoch(0xfedcba9876543210);
+  EXPECT_TRUE(validate_batch(batch, hello_epoch).ok());
 }
 
 TEST(ValidateBatch, RefusesAnEmptyBatch) {

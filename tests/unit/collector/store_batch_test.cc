@@ -2,8 +2,8 @@
 
 #include <limits>
 
+#include "collector/store.h"
 #include "tests/unit/collector/store_test_support.h"
-#include "tools/collector/store.h"
 
 namespace bw::collector {
 namespace {
@@ -46,7 +46,7 @@ TEST_F(StoreBatch, NewEventsAreInsertedAndResentOnesCountedAsDuplicates) {
   EXPECT_EQ(second.inserted_indexes, (std::vector<std::uint32_t>{1}));
 
   EXPECT_EQ(scalar_int(*store_, "SELECT count(*) FROM events"), 3);
-  EXPECT_EQ(store_->last_sequence("s1"), 3u);
+  EXPECT_EQ(store_->last_sequence("s1", 0), 3u);
   const StoreCounters counters = store_->counters();
   EXPECT_EQ(counters.batches_committed, 2u);
   EXPECT_EQ(counters.events_inserted, 3u);

@@ -6,8 +6,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "collector/store.h"
 #include "tests/unit/collector/store_test_support.h"
-#include "tools/collector/store.h"
 
 namespace bw::collector {
 namespace {
@@ -61,7 +61,7 @@ TEST(StoreDiskFull, PageLimitFailsTheWholeBatchAndTheStoreRecovers) {
   expect_fails_whole(*store, path, 101);
   ASSERT_GT(scalar_int(*store, "PRAGMA max_page_count = 1000000"), pages);
   expect_succeeds(*store, 101);
-  EXPECT_EQ(store->last_sequence("s1"), 200u);
+  EXPECT_EQ(store->last_sequence("s1", 0), 200u);
 }
 
 // A real full file system: a 512 KiB tmpfs filled with a ballast file. Needs root to mount.
@@ -102,7 +102,7 @@ TEST_F(StoreOnFullDisk, FullFileSystemFailsTheWholeBatchAndTheStoreRecovers) {
   expect_fails_whole(*store, path, 101);
   std::filesystem::remove(dir_.file("ballast"));
   expect_succeeds(*store, 101);
-  EXPECT_EQ(store->last_sequence("s1"), 200u);
+  EXPECT_EQ(store->last_sequence("s1", 0), 200u);
   EXPECT_EQ(scalar_int(*store, "SELECT count(*) FROM events"), 200);
 }
 

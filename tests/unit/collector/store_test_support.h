@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "beaconwatch/v1/event.pb.h"
-#include "tools/collector/store.h"
+#include "collector/store.h"
 
 namespace bw::collector::testing {
 

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -579,6 +580,95 @@ TEST_F(SpoolFilesTest, UnreadableAckFileReplaysFromTheStart) {
   EXPECT_EQ(spool->acknowledged_sequence(), 0u);
   EXPECT_EQ(sequences_of(read_all(*spool)), (Sequences{1, 2, 3}));
   EXPECT_NE(spool->last_error().find("ack: unreadable"), std::string::npos);
+}
+
+// ---- stream epoch ----------------------------------------------------------------------------
+
+std::string text_of(const fs::path& path) {
+  const std::vector<std::uint8_t> bytes = file_bytes(path);
+  return {bytes.begin(), bytes.end()};
+}
+
+TEST_F(SpoolFilesTest, NewSpoolDrawsARandomEpochThatReopeningKeeps) {
+  std::uint64_t epoch = 0;
+  {
+    auto spool = open_spool();
+    epoch = spool->stream_epoch();
+    append_range(*spool, 1, 3);
+  }
+  ASSERT_NE(epoch, 0u);
+  char expected[32];
+  std::snprintf(expected, sizeof expected, "%016llx\n", static_cast<unsigned long long>(epoch));
+  EXPECT_EQ(text_of(directory() / "epoch"), expected);
+  auto spool = open_spool();
+  EXPECT_EQ(spool->stream_epoch(), epoch);
+  EXPECT_EQ(spool->last_sequence(), 3u);
+  EXPECT_EQ(spool->counters().legacy_epoch_adopted, 0u);
+  // Another new spool (a re-imaged sensor) gets another epoch.
+  SpoolOptions other = options_;
+  other.directory = (root_ / "other").string();
+  std::string error;
+  auto fresh = Spool::open(other, error);
+  ASSERT_NE(fresh, nullptr) << error;
+  EXPECT_NE(fresh->stream_epoch(), 0u);
+  EXPECT_NE(fresh->stream_epoch(), epoch);
+  EXPECT_EQ(fresh->last_sequence(), 0u);
+}
+
+TEST_F(SpoolFilesTest, SpoolFromBeforeEpochsKeepsEpochZeroAndRecordsIt) {
+  {
+    auto spool = open_spool();
+    append_range(*spool, 1, 4);
+    spool->acknowledge(2);
+    spool->sync();
+  }
+  fs::remove(directory() / "epoch");  // what a spool written before epochs looks like
+  {
+    auto spool = open_spool();
+    EXPECT_EQ(spool->stream_epoch(), 0u);
+    EXPECT_EQ(spool->counters().legacy_epoch_adopted, 1u);
+    EXPECT_EQ(sequences_of(read_all(*spool)), (Sequences{3, 4}));
+  }
+  EXPECT_EQ(text_of(directory() / "epoch"), "0000000000000000\n");
+  auto spool = open_spool();
+  EXPECT_EQ(spool->stream_epoch(), 0u);
+  EXPECT_EQ(spool->counters().legacy_epoch_adopted, 0u);
+}
+
+TEST_F(SpoolFilesTest, DamagedEpochFileRefusesTheSpoolNamingTheFile) {
+  {
+    auto spool = open_spool();
+    append_range(*spool, 1, 2);
+  }
+  for (const char* damaged :
+       {"12345\n", "0123456789abcdeg\n", "0123456789ABCDEF\n", "0123456789abcdef", ""}) {
+    std::ofstream(directory() / "epoch", std::ios::binary | std::ios::trunc) << damaged;
+    std::string error;
+    EXPECT_EQ(Spool::open(options_, error), nullptr) << damaged;
+    EXPECT_EQ(error, "spool " + options_.directory +
+                         "/epoch: damaged stream epoch (expected 16 hex digits and a newline); "
+                         "its events cannot be told apart from another spool's: restore the "
+                         "file, or move the spool aside to start a new one");
+  }
+}
+
+TEST_F(SpoolFilesTest, FsyncFailureIsCountedAndNamedWhileTheEventIsKept) {
+  options_.fsync_interval_ms = 0;
+  auto spool = open_spool();
+  append_range(*spool, 1, 1);
+  EXPECT_EQ(spool->counters().fsync_failures, 0u);
+  // fsync(2) on /dev/null fails with EINVAL: every later data fsync of the tail fails.
+  const int null_device = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(null_device, 0);
+  ASSERT_TRUE(replace_append_fd_for_testing(*spool, null_device));
+  EXPECT_TRUE(spool->append(2, payload_for(2)));
+  EXPECT_TRUE(spool->append(3, payload_for(3)));
+  const SpoolCounters counters = spool->counters();
+  EXPECT_EQ(counters.fsync_failures, 2u);
+  EXPECT_EQ(counters.events_appended, 3u);
+  EXPECT_EQ(counters.events_lost_write, 0u);
+  EXPECT_EQ(spool->last_error(),
+            "spool " + options_.directory + ": fsync failed: Invalid argument");
 }
 
 TEST_F(SpoolFilesTest, ConcurrentProducerAndConsumerLoseNothingAndKeepOrder) {

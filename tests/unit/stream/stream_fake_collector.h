@@ -28,6 +28,8 @@ struct FakeSettings {
   // not stored) and end the stream with UNAVAILABLE. 0: never.
   std::uint32_t drop_after_batches = 0;
   bool silent = false;  // reads the Hello, never answers
+  // A collector from before stream epochs leaves Welcome.stream_epoch unset (0).
+  bool echoes_stream_epoch = true;
 };
 
 struct ReceivedBatch {
@@ -56,6 +58,9 @@ class FakeCollector final : public pb::Collector::Service {
     welcome.mutable_welcome()->set_sensor_id(request.hello().sensor_id());
     welcome.mutable_welcome()->set_last_stored_sequence(last_stored());
     welcome.mutable_welcome()->set_max_message_bytes(settings_.max_message_bytes);
+    if (settings_.echoes_stream_epoch) {
+      welcome.mutable_welcome()->set_stream_epoch(request.hello().stream_epoch());
+    }
     if (!stream->Write(welcome)) return grpc::Status::CANCELLED;
     std::uint32_t batches = 0;
     while (stream->Read(&request)) {

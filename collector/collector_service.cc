@@ -1,4 +1,4 @@
-#include "tools/collector/collector_service.h"
+#include "collector/collector_service.h"
 
 #include <atomic>
 #include <cstdio>
@@ -30,6 +30,14 @@ grpc::Status validate_batch(const v1::EventBatch& batch, const StreamPosition& p
     }
     if (event.sequence() == 0) {
       return {grpc::StatusCode::INVALID_ARGUMENT, "sequence 0 (sequences start at 1)"};
+    }
+    // The store keys events on the epoch they carry, so one from another epoch would land
+    // outside the sequence order this stream is judged by.
+    if (event.stream_epoch() != position.stream_epoch) {
+      return {grpc::StatusCode::INVALID_ARGUMENT,
+              "event " + std::to_string(event.sequence()) + " has stream epoch " +
+                  std::to_string(event.stream_epoch()) + " but the hello named " +
+                  std::to_string(position.stream_epoch)};
     }
     if (event.sequence() <= previous) {
       if (first) {
@@ -209,6 +217,7 @@ class StreamSession {
                      "hello names sensor '" + hello.sensor_id() + "' but the certificate is '" +
                          position_.sensor_id + "'"});
     }
+    position_.stream_epoch = hello.stream_epoch();
     if (!claim_sensor()) {
       return {grpc::StatusCode::UNAVAILABLE, "collector shutting down"};
     }
@@ -237,15 +246,18 @@ class StreamSession {
   }
 
   grpc::Status welcome() {
-    const std::uint64_t stored_through = store_.last_sequence(position_.sensor_id);
+    const std::uint64_t stored_through =
+        store_.last_sequence(position_.sensor_id, position_.stream_epoch);
     v1::StreamResponse response;
     v1::Welcome& welcome = *response.mutable_welcome();
     welcome.set_sensor_id(position_.sensor_id);
     welcome.set_last_stored_sequence(stored_through);
     welcome.set_max_message_bytes(options_.max_message_bytes);
+    welcome.set_stream_epoch(position_.stream_epoch);
     ++counters_.streams;
     service_.log("bw-collector: " + position_.sensor_id + " connected from " + peer_ +
-                 " (stored through " + std::to_string(stored_through) + ")");
+                 " (stream epoch " + std::to_string(position_.stream_epoch) + ", stored through " +
+                 std::to_string(stored_through) + ")");
     if (!transport_.write(response)) return closed_by_transport();
     return grpc::Status::OK;
   }

@@ -3,7 +3,8 @@
 // One handler thread per stream runs a small state machine: hello -> welcome, then for each
 // batch validate -> commit -> SIEM output -> ack. Nothing is acknowledged before the store has
 // committed it, and a batch that fails validation is refused whole, so the store only ever holds
-// events that came under the certificate's identity, each (sensor_id, sequence) once.
+// events that came under the certificate's identity, each (sensor_id, stream_epoch, sequence)
+// once.
 //
 // The state machine talks to a StreamTransport rather than to gRPC, so tests drive it without a
 // network; CollectorService::Stream adapts the gRPC stream to it.
@@ -23,8 +24,8 @@
 #include <vector>
 
 #include "beaconwatch/v1/collector.grpc.pb.h"
+#include "collector/store.h"
 #include "sensor/common/counters.h"
-#include "tools/collector/store.h"
 
 namespace bw::collector {
 
@@ -45,6 +46,9 @@ struct StreamPosition {
   std::string sensor_id;  // from the client certificate
   // Last sequence of the previous accepted batch on this stream; 0 before the first batch.
   std::uint64_t last_sequence = 0;
+  // From the Hello: the sensor spool's epoch, 0 for a sensor from before epochs. Every event of
+  // the stream must carry it.
+  std::uint64_t stream_epoch = 0;
 };
 
 // Whether `batch` may be stored: OK, or the status that ends the stream with the reason.

@@ -1,9 +1,9 @@
 // The collector's embedded store: one SQLite database in WAL mode.
 //
-// Every event is kept once per (sensor_id, sequence); a batch is one transaction, committed
-// before the collector acknowledges it, so a collector killed at any point has either stored a
-// batch whole or not at all, and the sensor resends what was not acknowledged. The schema, its
-// indexes and the questions they serve are documented in docs/COLLECTOR.md.
+// Every event is kept once per (sensor_id, stream_epoch, sequence); a batch is one transaction,
+// committed before the collector acknowledges it, so a collector killed at any point has either
+// stored a batch whole or not at all, and the sensor resends what was not acknowledged. The schema,
+// its indexes and the questions they serve are documented in docs/COLLECTOR.md.
 //
 // Thread model: one Store per process, shared by every stream handler; calls are serialised
 // inside (SQLite has one writer at a time anyway). Queries open their own read-only Store.
@@ -44,7 +44,7 @@ using SqlRow = std::vector<SqlValue>;
 struct BatchResult {
   std::uint32_t inserted = 0;
   std::uint32_t duplicates = 0;
-  // Highest sequence stored for the sensor after this batch.
+  // Highest sequence stored for the sensor in the batch's stream epoch after this batch.
   std::uint64_t stored_through = 0;
   // Indexes (into the batch) of the events that were new: the SIEM output writes only those.
   std::vector<std::uint32_t> inserted_indexes;
@@ -53,22 +53,25 @@ struct BatchResult {
 class Store {
  public:
   enum class Mode { kReadWrite, kReadOnly };
-  // Opens or creates the database, sets WAL mode and creates or checks the schema. Returns
-  // nullptr with a reason naming the path (unwritable, not a Beaconwatch store, newer schema).
+  // Opens or creates the database, sets WAL mode and creates or checks the schema; a read-write
+  // open migrates a version 1 store (before stream epochs) in one transaction. Returns nullptr
+  // with a reason naming the path (unwritable, not a Beaconwatch store, newer schema, a version 1
+  // store opened read-only).
   static std::unique_ptr<Store> open(const std::string& path, Mode mode, std::string& error);
   virtual ~Store() = default;
 
-  // Highest sequence stored for the sensor, 0 if none.
-  virtual std::uint64_t last_sequence(std::string_view sensor_id) = 0;
+  // Highest sequence stored for the sensor in that stream epoch, 0 if none.
+  virtual std::uint64_t last_sequence(std::string_view sensor_id, std::uint64_t stream_epoch) = 0;
 
   // A sensor connected: records last seen time, software version and peer address.
   virtual bool note_connection(std::string_view sensor_id, std::string_view software_version,
                                std::string_view peer, std::int64_t now_ns, std::string& error) = 0;
 
-  // Stores the events (already validated: same sensor_id, increasing sequences) in one
-  // transaction: new rows for unseen sequences, per-sensor state (last seen, last sequence,
-  // counters of the latest health event), and cross-sensor campaign links. On failure (disk
-  // full, I/O error) nothing of the batch is stored and `error` names the cause.
+  // Stores the events (already validated: same sensor_id, same stream_epoch, increasing
+  // sequences) in one transaction: new rows for unseen (stream_epoch, sequence) pairs, per-sensor
+  // state (last seen, last sequence, counters of the latest health event), and cross-sensor
+  // campaign links. On failure (disk full, I/O error) nothing of the batch is stored and `error`
+  // names the cause.
   virtual bool insert_batch(std::string_view sensor_id,
                             const std::vector<const beaconwatch::v1::Event*>& events,
                             std::int64_t received_ns, BatchResult& result, std::string& error) = 0;

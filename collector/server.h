@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
+#include "collector/collector_service.h"
+#include "collector/store.h"
 #include "sensor/common/counters.h"
-#include "tools/collector/collector_service.h"
-#include "tools/collector/store.h"
 
 namespace bw::collector {
 

@@ -8,7 +8,7 @@
 #include <limits>
 #include <string>
 
-#include "tools/collector/store.h"
+#include "collector/store.h"
 
 namespace bw::collector {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "tools/collector/query.h"
-#include "tools/collector/server.h"
+#include "collector/query.h"
+#include "collector/server.h"
 
 namespace {
 

@@ -1,6 +1,6 @@
 // The SQLite adapter: the only file that includes sqlite3.h. Schema and durability choices are
 // documented in docs/COLLECTOR.md ("Store schema").
-#include "tools/collector/store.h"
+#include "collector/store.h"
 
 #include <sqlite3.h>
 
@@ -9,23 +9,30 @@
 #include <mutex>
 
 #include "beaconwatch/v1/event.pb.h"
-#include "tools/collector/ecs_json.h"
-#include "tools/collector/store_columns.h"
+#include "collector/ecs_json.h"
+#include "collector/store_columns.h"
 
 namespace bw::collector {
 namespace {
 
 namespace pb = beaconwatch::v1;
 
-constexpr std::int64_t kSchemaVersion = 1;
+// 2: stream epochs (events keyed on (sensor_id, stream_epoch, sequence)); 1 is migrated on open.
+constexpr std::int64_t kSchemaVersion = 2;
+constexpr std::int64_t kSchemaVersionBeforeEpochs = 1;
 // Long enough for a query's read snapshot or a checkpoint to finish, short enough that a stuck
 // writer surfaces as an error instead of a hung stream.
 constexpr int kBusyTimeoutMs = 5000;
 
-constexpr const char* kCreateSchema = R"sql(
-CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
-CREATE TABLE events (
+// Stream epochs are unsigned 64-bit; SQLite integers are signed, so an epoch is stored as the
+// same 64 bits read as a signed number (epochs above 2^63 are negative in SQL) and turned back
+// when read. Equality and uniqueness, all the store needs of them, are unaffected.
+//
+// The events table is created under a given name: the migration from version 1 builds the new
+// table beside the old one, copies the rows and swaps the names.
+constexpr const char* kEventsColumns = R"sql((
   sensor_id TEXT NOT NULL,
+  stream_epoch INTEGER NOT NULL DEFAULT 0,
   sequence INTEGER NOT NULL,
   timestamp_ns INTEGER NOT NULL,
   received_ns INTEGER NOT NULL,
@@ -38,7 +45,9 @@ CREATE TABLE events (
   campaign_id TEXT,
   score REAL,
   event BLOB NOT NULL,
-  PRIMARY KEY (sensor_id, sequence));
+  PRIMARY KEY (sensor_id, stream_epoch, sequence));
+)sql";
+constexpr const char* kCreateEventIndexes = R"sql(
 CREATE INDEX events_by_time ON events (timestamp_ns);
 CREATE INDEX alerts_by_time ON events (timestamp_ns) WHERE kind = 'beacon';
 CREATE INDEX events_by_client ON events (client_ip, timestamp_ns) WHERE client_ip IS NOT NULL;
@@ -47,12 +56,16 @@ CREATE INDEX events_by_domain ON events (registrable_domain, host)
   WHERE registrable_domain IS NOT NULL;
 CREATE INDEX events_by_campaign ON events (campaign_id) WHERE campaign_id IS NOT NULL;
 CREATE INDEX events_by_template ON events (url_template) WHERE url_template IS NOT NULL;
+)sql";
+constexpr const char* kCreateOtherTables = R"sql(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 CREATE TABLE sensors (
   sensor_id TEXT PRIMARY KEY,
   first_seen_ns INTEGER NOT NULL,
   last_seen_ns INTEGER NOT NULL,
   last_sequence INTEGER NOT NULL DEFAULT 0,
   events_stored INTEGER NOT NULL DEFAULT 0,
+  last_stream_epoch INTEGER NOT NULL DEFAULT 0,
   software_version TEXT,
   peer TEXT,
   health_json TEXT,
@@ -70,6 +83,7 @@ CREATE TABLE campaign_sightings (
   client_ip TEXT NOT NULL,
   sequence INTEGER NOT NULL,
   timestamp_ns INTEGER NOT NULL,
+  stream_epoch INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (key_kind, key, sensor_id, client_ip)) WITHOUT ROWID;
 CREATE TABLE campaign_reports (
   key_kind TEXT NOT NULL,
@@ -79,15 +93,45 @@ CREATE TABLE campaign_reports (
   PRIMARY KEY (key_kind, key, sensor_id, campaign_id)) WITHOUT ROWID;
 )sql";
 
+std::string create_schema_sql() {
+  return std::string(kCreateOtherTables) + "CREATE TABLE events " + kEventsColumns + ";" +
+         kCreateEventIndexes;
+}
+
+// Version 1 -> 2, in the caller's transaction: every stored event was sent before epochs, so it
+// becomes epoch 0, where a sensor still on the old contract keeps sending. The primary key
+// changes, which SQLite's ALTER TABLE cannot do: the rows are copied into a new table.
+std::string migrate_from_version_1_sql() {
+  return std::string("CREATE TABLE events_v2 ") + kEventsColumns + ";" +
+         "INSERT INTO events_v2 (sensor_id, stream_epoch, sequence, timestamp_ns, received_ns, "
+         "kind, client_ip, server_ip, host, registrable_domain, url_template, campaign_id, score, "
+         "event) SELECT sensor_id, 0, sequence, timestamp_ns, received_ns, kind, client_ip, "
+         "server_ip, host, registrable_domain, url_template, campaign_id, score, event "
+         "FROM events;"
+         "DROP TABLE events;"
+         "ALTER TABLE events_v2 RENAME TO events;" +
+         kCreateEventIndexes +
+         "ALTER TABLE sensors ADD COLUMN last_stream_epoch INTEGER NOT NULL DEFAULT 0;"
+         "ALTER TABLE campaign_sightings ADD COLUMN stream_epoch INTEGER NOT NULL DEFAULT 0;"
+         "UPDATE meta SET value = 2 WHERE key = 'schema_version';";
+}
+
+std::int64_t epoch_column(std::uint64_t epoch) {
+  return static_cast<std::int64_t>(epoch);
+}
+
 constexpr const char* kInsertEvent =
     "INSERT OR IGNORE INTO events (sensor_id, sequence, timestamp_ns, received_ns, kind, "
-    "client_ip, server_ip, host, registrable_domain, url_template, campaign_id, score, event) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    "client_ip, server_ip, host, registrable_domain, url_template, campaign_id, score, event, "
+    "stream_epoch) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+// last_sequence is that of the epoch the sensor last sent in: a new epoch starts it again.
 constexpr const char* kUpsertSensorBatch =
-    "INSERT INTO sensors (sensor_id, first_seen_ns, last_seen_ns, last_sequence, events_stored) "
-    "VALUES (?1, ?2, ?2, ?3, ?4) ON CONFLICT (sensor_id) DO UPDATE SET "
+    "INSERT INTO sensors (sensor_id, first_seen_ns, last_seen_ns, last_sequence, events_stored, "
+    "last_stream_epoch) VALUES (?1, ?2, ?2, ?3, ?4, ?5) ON CONFLICT (sensor_id) DO UPDATE SET "
     "last_seen_ns = max(last_seen_ns, excluded.last_seen_ns), "
-    "last_sequence = max(last_sequence, excluded.last_sequence), "
+    "last_sequence = CASE WHEN last_stream_epoch = excluded.last_stream_epoch "
+    "THEN max(last_sequence, excluded.last_sequence) ELSE excluded.last_sequence END, "
+    "last_stream_epoch = excluded.last_stream_epoch, "
     "events_stored = events_stored + excluded.events_stored";
 constexpr const char* kUpsertSensorConnection =
     "INSERT INTO sensors (sensor_id, first_seen_ns, last_seen_ns, software_version, peer) "
@@ -104,12 +148,13 @@ constexpr const char* kUpsertCampaignKey =
     "last_seen_ns = max(last_seen_ns, excluded.last_seen_ns)";
 constexpr const char* kInsertSighting =
     "INSERT OR IGNORE INTO campaign_sightings "
-    "(key_kind, key, sensor_id, client_ip, sequence, timestamp_ns) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "(key_kind, key, sensor_id, client_ip, sequence, timestamp_ns, stream_epoch) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 constexpr const char* kInsertReport =
     "INSERT OR IGNORE INTO campaign_reports (key_kind, key, sensor_id, campaign_id) "
     "VALUES (?1, ?2, ?3, ?4)";
-constexpr const char* kMaxSequence = "SELECT max(sequence) FROM events WHERE sensor_id = ?1";
+constexpr const char* kMaxSequence =
+    "SELECT max(sequence) FROM events WHERE sensor_id = ?1 AND stream_epoch = ?2";
 
 struct StatementDeleter {
   void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
@@ -195,9 +240,9 @@ class SqliteStore final : public Store {
 
   bool initialise(Mode mode, std::string& error);
 
-  std::uint64_t last_sequence(std::string_view sensor_id) override {
+  std::uint64_t last_sequence(std::string_view sensor_id, std::uint64_t stream_epoch) override {
     std::lock_guard lock(mutex_);
-    return max_sequence(sensor_id);
+    return max_sequence(sensor_id, stream_epoch);
   }
 
   bool note_connection(std::string_view sensor_id, std::string_view software_version,
@@ -228,18 +273,18 @@ class SqliteStore final : public Store {
   sqlite3_stmt* prepared(const char* sql);
   bool check_schema(Mode mode, std::string& error);
   bool read_schema_version(std::int64_t& version, bool& has_meta, std::string& error);
-  std::uint64_t max_sequence(std::string_view sensor_id);
+  std::uint64_t max_sequence(std::string_view sensor_id, std::uint64_t stream_epoch);
 
   bool store_events(std::string_view sensor_id, const std::vector<const pb::Event*>& events,
                     std::int64_t received_ns, BatchResult& result, BatchTally& tally);
   bool insert_event(std::string_view sensor_id, const pb::Event& event, std::int64_t received_ns);
-  bool upsert_sensor(std::string_view sensor_id, std::uint64_t last_sequence,
-                     std::uint32_t inserted, std::int64_t received_ns);
+  bool upsert_sensor(std::string_view sensor_id, std::uint64_t stream_epoch,
+                     std::uint64_t last_sequence, std::uint32_t inserted, std::int64_t received_ns);
   bool record_health(std::string_view sensor_id, const pb::Event& event);
   bool link_beacon(std::string_view sensor_id, const pb::Event& event, BatchTally& tally);
   bool link_campaign(std::string_view sensor_id, const pb::Event& event, BatchTally& tally);
   bool link(std::string_view sensor_id, CampaignKeyRef key, std::string_view client_ip,
-            std::uint64_t sequence, std::int64_t first_ns, std::int64_t last_ns, BatchTally& tally);
+            const pb::Event& event, std::int64_t first_ns, std::int64_t last_ns, BatchTally& tally);
   void rollback() {
     // Some errors (SQLITE_FULL among them) may already have rolled the transaction back.
     if (sqlite3_get_autocommit(db_) == 0) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -310,11 +355,18 @@ bool SqliteStore::check_schema(Mode mode, std::string& error) {
       error = path_ + ": not a Beaconwatch store (no meta table)";
       ok = false;
     } else if (ok) {
-      ok = execute(kCreateSchema, error) &&
+      ok = execute(create_schema_sql().c_str(), error) &&
            query(
                "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
                {SqlValue{kSchemaVersion}}, [](const SqlRow&) {}, error);
     }
+  } else if (ok && version == kSchemaVersionBeforeEpochs && mode == Mode::kReadWrite) {
+    ok = execute(migrate_from_version_1_sql().c_str(), error);
+  } else if (ok && version == kSchemaVersionBeforeEpochs) {
+    error = path_ +
+            ": store schema version 1 predates stream epochs; bw-collector serve migrates "
+            "it (docs/COLLECTOR.md, \"Migration\")";
+    ok = false;
   } else if (ok && version != kSchemaVersion) {
     error = path_ + ": store schema version " + std::to_string(version) +
             (version > kSchemaVersion ? " is newer than" : " differs from") +
@@ -328,10 +380,11 @@ bool SqliteStore::check_schema(Mode mode, std::string& error) {
   return ok;
 }
 
-std::uint64_t SqliteStore::max_sequence(std::string_view sensor_id) {
+std::uint64_t SqliteStore::max_sequence(std::string_view sensor_id, std::uint64_t stream_epoch) {
   sqlite3_stmt* statement = prepared(kMaxSequence);
   if (statement == nullptr) return 0;
   bind_text(statement, 1, sensor_id);
+  sqlite3_bind_int64(statement, 2, epoch_column(stream_epoch));
   std::int64_t max = 0;
   if (sqlite3_step(statement) == SQLITE_ROW) max = sqlite3_column_int64(statement, 0);
   sqlite3_reset(statement);
@@ -408,9 +461,11 @@ bool SqliteStore::store_events(std::string_view sensor_id,
                                                : true;
     if (!linked) return false;
   }
-  if (!upsert_sensor(sensor_id, batch_last, result.inserted, received_ns)) return false;
+  // A batch is validated to one epoch (the stream's), so its first event names it.
+  const std::uint64_t epoch = events.empty() ? 0 : events.front()->stream_epoch();
+  if (!upsert_sensor(sensor_id, epoch, batch_last, result.inserted, received_ns)) return false;
   if (latest_health != nullptr && !record_health(sensor_id, *latest_health)) return false;
-  result.stored_through = max_sequence(sensor_id);
+  result.stored_through = max_sequence(sensor_id, epoch);
   return true;
 }
 
@@ -432,17 +487,20 @@ bool SqliteStore::insert_event(std::string_view sensor_id, const pb::Event& even
   bind_text_or_null(statement, 11, columns.campaign_id);
   if (columns.has_score) sqlite3_bind_double(statement, 12, columns.score);
   sqlite3_bind_blob(statement, 13, blob_.data(), static_cast<int>(blob_.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(statement, 14, epoch_column(event.stream_epoch()));
   return step_done(statement) == SQLITE_DONE;
 }
 
-bool SqliteStore::upsert_sensor(std::string_view sensor_id, std::uint64_t last_sequence,
-                                std::uint32_t inserted, std::int64_t received_ns) {
+bool SqliteStore::upsert_sensor(std::string_view sensor_id, std::uint64_t stream_epoch,
+                                std::uint64_t last_sequence, std::uint32_t inserted,
+                                std::int64_t received_ns) {
   sqlite3_stmt* statement = prepared(kUpsertSensorBatch);
   if (statement == nullptr) return false;
   bind_text(statement, 1, sensor_id);
   sqlite3_bind_int64(statement, 2, received_ns);
   sqlite3_bind_int64(statement, 3, static_cast<std::int64_t>(last_sequence));
   sqlite3_bind_int64(statement, 4, inserted);
+  sqlite3_bind_int64(statement, 5, epoch_column(stream_epoch));
   return step_done(statement) == SQLITE_DONE;
 }
 
@@ -459,7 +517,7 @@ bool SqliteStore::link_beacon(std::string_view sensor_id, const pb::Event& event
                               BatchTally& tally) {
   const EventColumns columns = event_columns(event);
   const auto link_key = [&](std::string_view kind, std::string_view key) {
-    return key.empty() || link(sensor_id, {kind, key}, event.flow().client_ip(), event.sequence(),
+    return key.empty() || link(sensor_id, {kind, key}, event.flow().client_ip(), event,
                                event.timestamp_ns(), event.timestamp_ns(), tally);
   };
   return link_key("template", columns.url_template) &&
@@ -475,12 +533,10 @@ bool SqliteStore::link_campaign(std::string_view sensor_id, const pb::Event& eve
       campaign.first_seen_ns() != 0 ? campaign.first_seen_ns() : event.timestamp_ns();
   const std::int64_t last = std::max(campaign.last_seen_ns(), first);
   // A campaign without members still counts its sensor as a sighting (with no host).
-  bool ok = campaign.members().empty()
-                ? link(sensor_id, key, "", event.sequence(), first, last, tally)
-                : true;
+  bool ok = campaign.members().empty() ? link(sensor_id, key, "", event, first, last, tally) : true;
   for (const pb::CampaignMember& member : campaign.members()) {
     const std::int64_t seen = member.first_seen_ns() != 0 ? member.first_seen_ns() : first;
-    ok = ok && link(sensor_id, key, member.client_ip(), event.sequence(), seen, last, tally);
+    ok = ok && link(sensor_id, key, member.client_ip(), event, seen, last, tally);
   }
   sqlite3_stmt* statement = prepared(kInsertReport);
   if (!ok || statement == nullptr) return false;
@@ -492,7 +548,7 @@ bool SqliteStore::link_campaign(std::string_view sensor_id, const pb::Event& eve
 }
 
 bool SqliteStore::link(std::string_view sensor_id, CampaignKeyRef key, std::string_view client_ip,
-                       std::uint64_t sequence, std::int64_t first_ns, std::int64_t last_ns,
+                       const pb::Event& event, std::int64_t first_ns, std::int64_t last_ns,
                        BatchTally& tally) {
   sqlite3_stmt* upsert_key = prepared(kUpsertCampaignKey);
   sqlite3_stmt* sighting = prepared(kInsertSighting);
@@ -506,8 +562,9 @@ bool SqliteStore::link(std::string_view sensor_id, CampaignKeyRef key, std::stri
   bind_text(sighting, 2, key.key);
   bind_text(sighting, 3, sensor_id);
   bind_text(sighting, 4, client_ip);
-  sqlite3_bind_int64(sighting, 5, static_cast<std::int64_t>(sequence));
+  sqlite3_bind_int64(sighting, 5, static_cast<std::int64_t>(event.sequence()));
   sqlite3_bind_int64(sighting, 6, first_ns);
+  sqlite3_bind_int64(sighting, 7, epoch_column(event.stream_epoch()));
   if (step_done(sighting) != SQLITE_DONE) return false;
   tally.campaign_links += static_cast<std::uint64_t>(sqlite3_changes(db_));
   return true;

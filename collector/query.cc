@@ -1,4 +1,4 @@
-#include "tools/collector/query.h"
+#include "collector/query.h"
 
 #include <algorithm>
 #include <charconv>
@@ -7,10 +7,10 @@
 #include <span>
 
 #include "beaconwatch/v1/event.pb.h"
+#include "collector/ecs_json.h"
 #include "sensor/common/ascii.h"
 #include "sensor/common/crypto.h"
 #include "sensor/export/json/proto_json.h"
-#include "tools/collector/ecs_json.h"
 
 namespace bw::collector {
 namespace {
@@ -58,6 +58,13 @@ Field list_field(std::string key, std::string header, const std::vector<std::str
   }
   field.json += ']';
   return field;
+}
+
+// The store keeps an epoch's 64 bits in a signed column (store.cc); shown unsigned, as the
+// sensor's log and the events' JSON show it.
+Field epoch_field(std::string key, std::string header, std::int64_t stored) {
+  const std::string text = std::to_string(static_cast<std::uint64_t>(stored));
+  return {std::move(key), std::move(header), text, json_string(text)};
 }
 
 std::string time_text(std::int64_t unix_ns) {
@@ -157,8 +164,9 @@ bool query_alerts(Store& store, const QueryOptions& options, std::vector<Record>
   filter.add("kind = 'beacon'");
   const std::string sql =
       "SELECT timestamp_ns, sensor_id, sequence, client_ip, host, registrable_domain, "
-      "url_template, score, campaign_id, event FROM events" +
-      filter.sql() + " ORDER BY timestamp_ns DESC, sensor_id DESC, sequence DESC" +
+      "url_template, score, campaign_id, event, stream_epoch FROM events" +
+      filter.sql() +
+      " ORDER BY timestamp_ns DESC, sensor_id DESC, stream_epoch DESC, sequence DESC" +
       filter.limit(options.limit);
   return store.query(
       sql, filter.params(),
@@ -166,6 +174,8 @@ bool query_alerts(Store& store, const QueryOptions& options, std::vector<Record>
         Record record;
         add_time(record, "time", "TIME", int_of(row[0]));
         record.fields.push_back(text_field("sensor_id", "SENSOR", text_of(row[1])));
+        // With the sequence, the alert's identity: JSON only, the table has no room for it.
+        record.fields.push_back(epoch_field("stream_epoch", "", int_of(row[10])));
         record.fields.push_back(number_field("sequence", "", int_of(row[2])));
         record.fields.push_back(text_field("client_ip", "CLIENT", text_of(row[3])));
         record.fields.push_back(text_field("host", "HOST", text_of(row[4])));
@@ -290,7 +300,8 @@ bool query_sensors(Store& store, const QueryOptions& options, std::vector<Record
       "software_version, peer, health_ns, health_json, "
       "json_extract(health_json, '$.\"capture.kernel_dropped\"'), "
       "json_extract(health_json, '$.\"spool.pending_events\"'), "
-      "json_extract(health_json, '$.\"spool.events_dropped_at_cap\"') FROM sensors" +
+      "json_extract(health_json, '$.\"spool.events_dropped_at_cap\"'), last_stream_epoch "
+      "FROM sensors" +
       filter.sql() + " ORDER BY sensor_id" + filter.limit(options.limit);
   return store.query(
       sql, filter.params(),
@@ -300,6 +311,7 @@ bool query_sensors(Store& store, const QueryOptions& options, std::vector<Record
         record.fields.push_back(text_field("sensor_id", "SENSOR", text_of(row[0])));
         add_time(record, "first_seen", "", int_of(row[1]));
         add_time(record, "last_seen", "LAST_SEEN", int_of(row[2]));
+        record.fields.push_back(epoch_field("last_stream_epoch", "EPOCH", int_of(row[12])));
         record.fields.push_back(number_field("last_sequence", "LAST_SEQ", int_of(row[3])));
         record.fields.push_back(number_field("events_stored", "EVENTS", int_of(row[4])));
         record.fields.push_back(text_field("software_version", "VERSION", text_of(row[5])));
@@ -327,9 +339,10 @@ bool query_events(Store& store, const QueryOptions& options, std::vector<Record>
                   std::string& error) {
   Filter filter = event_filter(options);
   const std::string sql =
-      "SELECT timestamp_ns, sensor_id, sequence, kind, client_ip, server_ip, host, event "
-      "FROM events" +
-      filter.sql() + " ORDER BY timestamp_ns DESC, sensor_id DESC, sequence DESC" +
+      "SELECT timestamp_ns, sensor_id, sequence, kind, client_ip, server_ip, host, event, "
+      "stream_epoch FROM events" +
+      filter.sql() +
+      " ORDER BY timestamp_ns DESC, sensor_id DESC, stream_epoch DESC, sequence DESC" +
       filter.limit(options.limit);
   return store.query(
       sql, filter.params(),
@@ -337,6 +350,7 @@ bool query_events(Store& store, const QueryOptions& options, std::vector<Record>
         Record record;
         add_time(record, "time", "TIME", int_of(row[0]));
         record.fields.push_back(text_field("sensor_id", "SENSOR", text_of(row[1])));
+        record.fields.push_back(epoch_field("stream_epoch", "EPOCH", int_of(row[8])));
         record.fields.push_back(number_field("sequence", "SEQ", int_of(row[2])));
         record.fields.push_back(text_field("kind", "KIND", text_of(row[3])));
         record.fields.push_back(text_field("client_ip", "CLIENT", text_of(row[4])));

@@ -1,4 +1,4 @@
-#include "tools/collector/store_columns.h"
+#include "collector/store_columns.h"
 
 #include "sensor/common/ascii.h"
 

@@ -1,4 +1,4 @@
-#include "tools/collector/ecs_json.h"
+#include "collector/ecs_json.h"
 
 #include <charconv>
 #include <chrono>
@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "beaconwatch/v1/event.pb.h"
+#include "collector/store_columns.h"
 #include "sensor/common/ascii.h"
 #include "sensor/common/utf8.h"
 #include "sensor/export/json/proto_json.h"
-#include "tools/collector/store_columns.h"
 
 namespace bw::collector {
 namespace {

@@ -1,4 +1,4 @@
-#include "tools/collector/server.h"
+#include "collector/server.h"
 
 #include <pthread.h>
 
@@ -11,8 +11,8 @@
 #include <sstream>
 
 #include "beaconwatch/v1/event.pb.h"
+#include "collector/ecs_json.h"
 #include "sensor/common/file_text.h"
-#include "tools/collector/ecs_json.h"
 
 namespace bw::collector {
 
