@@ -19,10 +19,16 @@
 #include "beaconwatch/v1/event.pb.h"
 #include "sensor/capture/pcap_source.h"
 #include "sensor/pipeline/backoff.h"
+#include "sensor/pipeline/doorbell.h"
 #include "sensor/pipeline/spsc_ring.h"
 
 namespace bw::pipeline {
 namespace {
+
+// How long a doorbell wait may last (see doorbell.h). A thread waiting for room waits on a thread
+// that is busy, so a lost ring costs little; an idle thread wakes this often to beat its heartbeat.
+constexpr std::chrono::milliseconds kRoomWait{1};
+constexpr std::chrono::milliseconds kIdleWait{20};
 
 struct WorkItem {
   enum class Kind : std::uint8_t { kPacket, kTick, kEnd };
@@ -117,16 +123,33 @@ struct WorkerLane {
       : input(queue_depth),
         arena(arena_bytes),
         output(event_depth),
+        input_room_mark(std::max<std::size_t>(1, queue_depth / 2)),
+        output_room_mark(std::max<std::size_t>(1, event_depth / 2)),
+        exporter_batch(std::max<std::size_t>(1, event_depth / 4)),
         live_wait(std::chrono::nanoseconds(live_queue_wait)) {}
 
   SpscChannel<WorkItem> input;
   PacketArena arena;
   SpscChannel<exporter::EventRecord> output;
+  // A producer that found its queue full sleeps until half of it is free: one wake per half queue
+  // rather than one per item, and the consumer keeps working through the other half meanwhile.
+  const std::size_t input_room_mark;
+  const std::size_t output_room_mark;
+  // The exporter, idle, is woken once this many events wait in the lane (or the worker idles).
+  const std::size_t exporter_batch;
+  // The worker sleeps on `input_ready` when its queue is empty and on `output_room` when the
+  // exporter is behind; the capture thread sleeps on `input_room` when the queue or arena is full.
+  Doorbell input_ready;
+  Doorbell input_room;
+  Doorbell output_room;
   // Capture thread only (live capture); on a line of its own, away from the worker-written fields.
   alignas(kCacheLine) BoundedWait live_wait;
   // Every event whose trigger_seq is at or below this has been pushed to `output`.
   alignas(kCacheLine) std::atomic<std::uint64_t> watermark{0};
   std::atomic<bool> done{false};
+  // The watermark the exporter waits for (0: none); the worker rings it once that is reached.
+  // Written by the exporter only when it is held back, so the worker's reads stay in its cache.
+  alignas(kCacheLine) std::atomic<std::uint64_t> exporter_needs{0};
   alignas(kCacheLine) WorkerSummary summary;
   std::uint64_t output_full_waits = 0;
   // A copy of the worker's counters taken at each tick, for health reports: the exporter reads
@@ -150,15 +173,15 @@ class Worker final : private flow::EventSink {
   // `scorer` (may be null: detection off) scores the per-flow half of beacon detection here, on
   // this worker, so the exporter's single thread keeps only what needs every flow.
   Worker(const flow::FlowConfig& config, WorkerLane& lane,
-         const std::atomic<std::uint64_t>& dispatched,
+         const std::atomic<std::uint64_t>& dispatched, Doorbell& events_ready,
          std::unique_ptr<correlate::FlowScorer> scorer)
       : lane_(lane),
         dispatched_(dispatched),
+        events_ready_(events_ready),
         processor_(config, *this),
         scorer_(std::move(scorer)) {}
 
   void run() {
-    Backoff backoff;
     for (;;) {
       lane_.heartbeat.beat();
       // Items come off the queue in batches: one acquire on the queue index per batch instead
@@ -170,17 +193,33 @@ class Worker final : private flow::EventSink {
         // mark before checking the queue is what makes that true.
         const std::uint64_t dispatched = dispatched_.load(std::memory_order_acquire);
         if (lane_.input.empty()) {
+          // What we pushed may be all the exporter gets for a while: hand it over now rather
+          // than at the next batch mark. The exporter also rings us when it waits on our
+          // watermark, and we come back here to publish a newer one. Nothing new, no ring: an
+          // idle sensor's threads wake only on their timeouts.
           publish_watermark(dispatched);
-          backoff.pause();
+          if (pushed_since_ring_ > 0 || exporter_need_met()) {
+            pushed_since_ring_ = 0;
+            events_ready_.ring();
+          }
+          lane_.input_ready.wait([this] { return !lane_.input.empty(); }, kIdleWait);
         }
         continue;
       }
-      backoff.reset();
       for (std::size_t i = 0; i < count; ++i) {
-        if (!process(batch_[i])) return;
+        if (!process(batch_[i])) {
+          events_ready_.ring();
+          return;
+        }
       }
       // Once per batch: the capture thread reads this line only when its arena looks full.
       lane_.arena.release(released_through_);
+      if (exporter_need_met()) events_ready_.ring();
+      // The capture thread, if it sleeps for room, wakes once half the queue is free.
+      if (lane_.input_room.sleeping() &&
+          lane_.input.capacity() - lane_.input.size() >= lane_.input_room_mark) {
+        lane_.input_room.ring();
+      }
     }
   }
 
@@ -219,6 +258,15 @@ class Worker final : private flow::EventSink {
     }
   }
 
+  // Whether the exporter waits for our watermark to reach a point it has now reached; if so the
+  // request is cleared, and the caller rings.
+  bool exporter_need_met() {
+    const std::uint64_t need = lane_.exporter_needs.load(std::memory_order_relaxed);
+    if (need == 0 || lane_.watermark.load(std::memory_order_relaxed) < need) return false;
+    lane_.exporter_needs.store(0, std::memory_order_relaxed);
+    return true;
+  }
+
   void on_event(const exporter::EventRecord& event) override {
     // The verdict goes just before its event, in the same lane and with the same order key, so
     // the exporter meets it right before the event it is about.
@@ -227,13 +275,19 @@ class Worker final : private flow::EventSink {
   }
 
   void push(const exporter::EventRecord& event) {
-    Backoff backoff;
     while (!lane_.output.try_push(event)) {
       // Replay is lossless: wait for the exporter rather than drop an event. Waiting on a slow
       // exporter is progress: the watchdog names the exporter if it is the one wedged.
       lane_.heartbeat.beat();
       ++lane_.output_full_waits;
-      backoff.pause();
+      pushed_since_ring_ = 0;
+      events_ready_.ring();
+      lane_.output_room.wait([this] { return lane_.output.room() >= lane_.output_room_mark; },
+                             kRoomWait);
+    }
+    if (++pushed_since_ring_ >= lane_.exporter_batch) {
+      pushed_since_ring_ = 0;
+      events_ready_.ring();
     }
   }
 
@@ -258,6 +312,8 @@ class Worker final : private flow::EventSink {
 
   WorkerLane& lane_;
   const std::atomic<std::uint64_t>& dispatched_;
+  Doorbell& events_ready_;              // the exporter's
+  std::size_t pushed_since_ring_ = 0;   // events pushed since the exporter was last rung
   std::uint64_t ticks_seen_ = 0;        // wedge_for_testing only
   std::uint64_t released_through_ = 0;  // arena position past the last packet processed
   flow::FlowProcessor processor_;
@@ -281,8 +337,9 @@ class Exporter final : private correlate::AlertSink {
            std::vector<std::unique_ptr<exporter::EventWriter>>& writers,
            exporter::EncoderContext context, correlate::BeaconDetector* detector,
            correlate::DetectionResources* detection, HealthSources health,
-           std::uint64_t first_sequence)
+           std::uint64_t first_sequence, Doorbell& events_ready)
       : health_(std::move(health)),
+        events_ready_(events_ready),
         lanes_(lanes),
         writers_(writers),
         context_(std::move(context)),
@@ -309,9 +366,11 @@ class Exporter final : private correlate::AlertSink {
       }
       const Step step = step_once();
       if (step == Step::kFinished) break;
-      if (step == Step::kWrote) {
+      if (step == Step::kWrote || step == Step::kRetry) {
         backoff.reset();
-      } else {
+      } else if (wait_for_events()) {
+        // Something is there but cannot go out yet: a busy worker's watermark is behind the
+        // candidate. It moves within microseconds, so poll rather than sleep.
         backoff.pause();
       }
     }
@@ -329,9 +388,48 @@ class Exporter final : private correlate::AlertSink {
   void set_service(const ServiceHooks* service) { service_ = service; }
 
  private:
-  enum class Step { kWrote, kWaiting, kFinished };
+  enum class Step { kWrote, kRetry, kWaiting, kFinished };
+
+  // Sleeps until a worker rings or has a batch ready; true if there was work without sleeping.
+  bool wait_for_events() {
+    if (blocked_lane_ < lanes_.size()) {
+      // An idle worker publishes its watermark only as it goes idle; the dispatch mark may have
+      // moved since, on other lanes' packets. Ask it for a fresh one.
+      lanes_[blocked_lane_]->input_ready.ring();
+    }
+    return events_ready_.wait([this] { return has_work(); }, kIdleWait);
+  }
+
+  bool has_work() const {
+    bool all_done = true;
+    for (std::size_t i = 0; i < lanes_.size(); ++i) {
+      const WorkerLane& lane = *lanes_[i];
+      const std::size_t waiting = lane.output.size();
+      if (waiting >= lane.exporter_batch) return true;
+      // An idle or finished worker sends nothing more for now: take what it left.
+      const bool done = lane.done.load(std::memory_order_acquire);
+      if (waiting > 0 && (done || lane.input_ready.sleeping())) return true;
+      all_done = all_done && done;
+      if (i == blocked_lane_ &&
+          lane.watermark.load(std::memory_order_acquire) != blocked_watermark_) {
+        return true;
+      }
+    }
+    return all_done;
+  }
+
+  // Removes lane `i`'s head; wakes its worker if it sleeps for room and half the lane is free.
+  void drop_head(std::size_t i) {
+    WorkerLane& lane = *lanes_[i];
+    lane.output.drop_front();
+    if (lane.output_room.sleeping() &&
+        lane.output.capacity() - lane.output.size() >= lane.output_room_mark) {
+      lane.output_room.ring();
+    }
+  }
 
   Step step_once() {
+    blocked_lane_ = lanes_.size();
     // The smallest head among the lanes that have events. Which lanes were empty is remembered:
     // a lane that gets an event after this scan may hold one earlier than the candidate.
     std::size_t best = lanes_.size();
@@ -354,27 +452,32 @@ class Exporter final : private correlate::AlertSink {
     for (std::size_t i = 0; i < lanes_.size(); ++i) {
       if (!empty_at_scan_[i]) continue;  // its head was seen, and is not before the candidate
       const std::uint64_t watermark = lanes_[i]->watermark.load(std::memory_order_acquire);
-      if (!lanes_[i]->output.empty()) return Step::kWaiting;  // filled since the scan: look again
-      if (watermark < candidate.order.trigger_seq) return Step::kWaiting;
+      if (!lanes_[i]->output.empty()) return Step::kRetry;  // filled since the scan: look again
+      if (watermark < candidate.order.trigger_seq) {
+        blocked_lane_ = i;
+        blocked_watermark_ = watermark;
+        lanes_[i]->exporter_needs.store(candidate.order.trigger_seq, std::memory_order_relaxed);
+        return Step::kWaiting;
+      }
     }
     if (const auto* mail = std::get_if<exporter::MailUrlRecord>(&candidate.body)) {
       // Internal record, in stream order like the rest: it feeds the mail watchlist and is not
       // exported.
       if (detector_ != nullptr) detector_->observe_mail_url(*mail);
-      lanes_[best]->output.drop_front();
+      drop_head(best);
       return Step::kWrote;
     }
     if (const auto* scored = std::get_if<correlate::BeaconAlert>(&candidate.body);
         scored != nullptr && (scored->per_flow & correlate::kPerFlowScored) != 0) {
       // Internal: a worker's per-flow score of the event that follows it; not exported.
       if (detector_ != nullptr) detector_->observe_prescored(candidate);
-      lanes_[best]->output.drop_front();
+      drop_head(best);
       return Step::kWrote;
     }
     write(candidate);
     // Detection sees events in export order; what it adds follows the event it is about.
     if (detector_ != nullptr) detector_->observe(candidate, sequence_, *this);
-    lanes_[best]->output.drop_front();
+    drop_head(best);
     return Step::kWrote;
   }
 
@@ -474,6 +577,10 @@ class Exporter final : private correlate::AlertSink {
   }
 
   HealthSources health_;
+  Doorbell& events_ready_;  // rung by the workers
+  // The lane whose watermark held back the last step (lanes_.size(): none), and that watermark.
+  std::size_t blocked_lane_ = 0;
+  std::uint64_t blocked_watermark_ = 0;
   const ServiceHooks* service_ = nullptr;
   // Bumped on every round of run(), idle or not; a line of its own.
   service::Heartbeat heartbeat_;
@@ -642,6 +749,8 @@ class CaptureLoop {
     for (auto& lane : lanes_)
       push_waiting(*lane, item);
     dispatched_.store(seq_, std::memory_order_release);
+    for (auto& lane : lanes_)
+      lane->input_ready.ring();
   }
 
   void dispatch(const decode::DecodedPacket& packet, TimestampNs ts, std::uint16_t source_index) {
@@ -672,10 +781,11 @@ class CaptureLoop {
           return;
         }
       } else {
-        Backoff backoff;
-        while (!take_bytes()) {
+        bool taken = false;
+        while (!taken) {
           ++counters_.queue_full_waits;
-          backoff.pause();
+          lane.input_ready.ring();  // what it holds is what it must get through to free bytes
+          taken = lane.input_room.wait(take_bytes, kRoomWait);
         }
       }
     }
@@ -696,6 +806,7 @@ class CaptureLoop {
     bool handed_over = false;
     for (std::size_t i = 0; i < lanes_.size(); ++i) {
       Stage& stage = stages_[i];
+      stage.handed_over = stage.count > 0;
       if (stage.count == 0) continue;
       WorkerLane& lane = *lanes_[i];
       std::size_t pushed = lane.input.try_push_batch(stage.items.data(), stage.count);
@@ -711,10 +822,11 @@ class CaptureLoop {
             lane.input.producer().dropped += stage.count - pushed;
           }
         } else {
-          Backoff backoff;
           while (!push_rest()) {
             ++counters_.queue_full_waits;
-            backoff.pause();
+            lane.input_ready.ring();
+            lane.input_room.wait([&lane] { return lane.input.room() >= lane.input_room_mark; },
+                                 kRoomWait);
           }
         }
       }
@@ -722,15 +834,22 @@ class CaptureLoop {
       stage.count = 0;
       handed_over = true;
     }
-    if (handed_over) dispatched_.store(seq_, std::memory_order_release);
+    if (!handed_over) return;
+    dispatched_.store(seq_, std::memory_order_release);
+    // Only the workers that got something: an idle worker is asked for a newer watermark by the
+    // exporter when it needs one, instead of being woken on every batch of other lanes' packets.
+    for (std::size_t i = 0; i < lanes_.size(); ++i) {
+      if (stages_[i].handed_over) lanes_[i]->input_ready.ring();
+    }
   }
 
  private:
   void push_waiting(WorkerLane& lane, const WorkItem& item) {
-    Backoff backoff;
     while (!lane.input.try_push(item)) {
       ++counters_.queue_full_waits;
-      backoff.pause();
+      lane.input_ready.ring();
+      lane.input_room.wait([&lane] { return lane.input.room() >= lane.input_room_mark; },
+                           kRoomWait);
     }
   }
 
@@ -738,6 +857,7 @@ class CaptureLoop {
   struct Stage {
     std::array<WorkItem, 32> items;
     std::size_t count = 0;
+    bool handed_over = false;  // in the last flush()
   };
 
   CaptureSnapshot* snapshot_;
@@ -794,8 +914,8 @@ class PipelineRun {
             config.detect, detection != nullptr ? detection->recipients.get() : nullptr,
             detection != nullptr ? detection->intel.get() : nullptr);
       }
-      workers_.push_back(
-          std::make_unique<Worker>(worker_config, *lane, dispatched_, std::move(scorer)));
+      workers_.push_back(std::make_unique<Worker>(worker_config, *lane, dispatched_, events_ready_,
+                                                  std::move(scorer)));
     }
     // Health reports run on the sensor's clock, so only live: a replay prints its summary.
     clocks_.slots.resize(worker_count + 2);
@@ -811,7 +931,7 @@ class PipelineRun {
     exporter_ = std::make_unique<Exporter>(
         lanes_, writers, exporter::EncoderContext{config.sensor_id, std::move(source_names)},
         detector_.get(), detection, health,
-        std::max<std::uint64_t>(config.pipeline.first_sequence, 1));
+        std::max<std::uint64_t>(config.pipeline.first_sequence, 1), events_ready_);
     exporter_->set_service(service);
     if (service != nullptr && service->wedge_worker_for_testing >= 0 &&
         static_cast<std::size_t>(service->wedge_worker_for_testing) < lanes_.size()) {
@@ -935,6 +1055,7 @@ class PipelineRun {
   std::unique_ptr<correlate::BeaconDetector> detector_;
   std::vector<std::unique_ptr<WorkerLane>> lanes_;
   std::atomic<std::uint64_t> dispatched_{0};
+  Doorbell events_ready_;  // the exporter sleeps on it, the workers ring it
   std::vector<std::unique_ptr<Worker>> workers_;
   CaptureSnapshot capture_snapshot_;
   std::unique_ptr<Exporter> exporter_;

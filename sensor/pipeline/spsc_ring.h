@@ -32,7 +32,7 @@ struct alignas(kCacheLine) ConsumerCounters {
 template <typename T>
 class SpscChannel {
  public:
-  explicit SpscChannel(std::size_t capacity) : queue_(capacity) {}
+  explicit SpscChannel(std::size_t capacity) : queue_(capacity), capacity_(capacity) {}
 
   bool try_push(const T& item) {
     if (!queue_.push(item)) return false;
@@ -70,12 +70,17 @@ class SpscChannel {
     ++consumer_.popped;
   }
   bool empty() const { return queue_.read_available() == 0; }
+  // Items waiting (consumer side) and free slots (producer side).
+  std::size_t size() const { return queue_.read_available(); }
+  std::size_t room() const { return queue_.write_available(); }
+  std::size_t capacity() const { return capacity_; }
 
   ProducerCounters& producer() { return producer_; }
   ConsumerCounters& consumer() { return consumer_; }
 
  private:
   boost::lockfree::spsc_queue<T> queue_;
+  std::size_t capacity_;
   ProducerCounters producer_;
   ConsumerCounters consumer_;
 };
