@@ -125,7 +125,7 @@ struct WorkerLane {
         output(event_depth),
         input_room_mark(std::max<std::size_t>(1, queue_depth / 2)),
         output_room_mark(std::max<std::size_t>(1, event_depth / 2)),
-        exporter_batch(std::max<std::size_t>(1, event_depth / 4)),
+        exporter_batch(std::max<std::size_t>(1, event_depth / 2)),
         live_wait(std::chrono::nanoseconds(live_queue_wait)) {}
 
   SpscChannel<WorkItem> input;
@@ -135,7 +135,8 @@ struct WorkerLane {
   // rather than one per item, and the consumer keeps working through the other half meanwhile.
   const std::size_t input_room_mark;
   const std::size_t output_room_mark;
-  // The exporter, idle, is woken once this many events wait in the lane (or the worker idles).
+  // The exporter, idle, is woken once this many events wait in the lane (or the worker idles):
+  // half the lane, so the worker keeps the other half to fill while the exporter wakes.
   const std::size_t exporter_batch;
   // The worker sleeps on `input_ready` when its queue is empty and on `output_room` when the
   // exporter is behind; the capture thread sleeps on `input_room` when the queue or arena is full.
