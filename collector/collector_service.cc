@@ -288,7 +288,11 @@ class StreamSession {
       events.push_back(&event);
     BatchResult result;
     std::string error;
-    if (!store_.insert_batch(position_.sensor_id, events, now_ns(), result, error)) {
+    const auto commit_started = std::chrono::steady_clock::now();
+    const bool committed =
+        store_.insert_batch(position_.sensor_id, events, now_ns(), result, error);
+    service_.add_commit_time(std::chrono::steady_clock::now() - commit_started);
+    if (!committed) {
       return store_failure(error);
     }
     position_.last_sequence = events.back()->sequence();
@@ -328,6 +332,7 @@ class StreamSession {
 
   grpc::Status reject(const grpc::Status& status) {
     ++counters_.rejections;
+    service_.count_refusal(status.error_code());
     const std::string& who = position_.sensor_id.empty() ? peer_ : position_.sensor_id;
     service_.log("bw-collector: " + who + ": " +
                  std::string(status_code_name(status.error_code())) + ": " +
@@ -386,6 +391,24 @@ grpc::Status CollectorService::run_stream(const std::string& certificate_cn,
                                           const std::string& peer, StreamTransport& transport) {
   StreamSession session(*this, store_, sink_, registry_, options_, certificate_cn, peer, transport);
   return session.run();
+}
+
+void CollectorService::count_refusal(grpc::StatusCode code) {
+  const auto index = static_cast<std::size_t>(code);
+  if (index < kStatusCodes) refusals_[index].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::uint64_t CollectorService::refusals(grpc::StatusCode code) const {
+  const auto index = static_cast<std::size_t>(code);
+  return index < kStatusCodes ? refusals_[index].load(std::memory_order_relaxed) : 0;
+}
+
+void CollectorService::add_commit_time(std::chrono::nanoseconds spent) {
+  commit_ns_.fetch_add(spent.count(), std::memory_order_relaxed);
+}
+
+std::chrono::nanoseconds CollectorService::commit_time() const {
+  return std::chrono::nanoseconds(commit_ns_.load(std::memory_order_relaxed));
 }
 
 void CollectorService::log(const std::string& line) const {

@@ -12,6 +12,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -146,11 +148,22 @@ class CollectorService final : public beaconwatch::v1::Collector::Service {
 
   void log(const std::string& line) const;
 
+  // For --metrics, from any thread: refusals since the start by gRPC status, and the time spent
+  // in the store's batch commits (with the store's batches_committed, the mean commit latency).
+  void count_refusal(grpc::StatusCode code);
+  std::uint64_t refusals(grpc::StatusCode code) const;
+  void add_commit_time(std::chrono::nanoseconds spent);
+  std::chrono::nanoseconds commit_time() const;
+
  private:
+  // gRPC's status codes run from OK (0) to UNAUTHENTICATED (16).
+  static constexpr std::size_t kStatusCodes = 17;
   Store& store_;
   EventSink* sink_;
   SensorRegistry& registry_;
   ServiceOptions options_;
+  std::array<std::atomic<std::uint64_t>, kStatusCodes> refusals_{};
+  std::atomic<std::int64_t> commit_ns_{0};
 };
 
 }  // namespace bw::collector

@@ -11,8 +11,10 @@
 #include <sstream>
 
 #include "beaconwatch/v1/event.pb.h"
+#include "collector/collector_metrics.h"
 #include "collector/ecs_json.h"
 #include "sensor/common/file_text.h"
+#include "sensor/metrics/prometheus_endpoint.h"
 
 namespace bw::collector {
 
@@ -53,9 +55,13 @@ std::string listen_host(const std::string& listen) {
 bool parse_serve_args(int argc, const char* const* argv, ServeOptions& options,
                       std::string& error) {
   const std::pair<std::string_view, std::string ServeOptions::*> text_options[] = {
-      {"--listen", &ServeOptions::listen}, {"--cert", &ServeOptions::cert_file},
-      {"--key", &ServeOptions::key_file},  {"--client-ca", &ServeOptions::client_ca_file},
-      {"--db", &ServeOptions::db_file},    {"--json-out", &ServeOptions::json_out},
+      {"--listen", &ServeOptions::listen},
+      {"--cert", &ServeOptions::cert_file},
+      {"--key", &ServeOptions::key_file},
+      {"--client-ca", &ServeOptions::client_ca_file},
+      {"--db", &ServeOptions::db_file},
+      {"--json-out", &ServeOptions::json_out},
+      {"--metrics", &ServeOptions::metrics_listen},
       {"--max-message-kib", nullptr},
   };
   for (int i = 0; i < argc; ++i) {
@@ -84,7 +90,8 @@ bool parse_serve_args(int argc, const char* const* argv, ServeOptions& options,
     }
   }
   for (const auto& [name, member] : text_options) {
-    if (member != nullptr && member != &ServeOptions::json_out && (options.*member).empty()) {
+    if (member != nullptr && member != &ServeOptions::json_out &&
+        member != &ServeOptions::metrics_listen && (options.*member).empty()) {
       error = std::string(name) + " is required";
       return false;
     }
@@ -256,6 +263,16 @@ int serve(const ServeOptions& options) {
       return 1;
     }
   }
+  // Opened before the server, so an address that cannot be bound stops the collector before
+  // any sensor is accepted.
+  std::unique_ptr<metrics::PrometheusEndpoint> metrics_endpoint;
+  if (!options.metrics_listen.empty()) {
+    metrics_endpoint = metrics::PrometheusEndpoint::open(options.metrics_listen, error);
+    if (!metrics_endpoint) {
+      log_to_stderr("bw-collector: " + error);
+      return 2;
+    }
+  }
   std::unique_ptr<CollectorServer> server = CollectorServer::start(
       options.listen, credentials, options.max_message_kib * 1024u, *store, sink.get(), {}, error);
   if (!server) {
@@ -264,11 +281,24 @@ int serve(const ServeOptions& options) {
   }
   log_to_stderr("bw-collector: listening on " + listen_host(options.listen) + ":" +
                 std::to_string(server->port()));
+  if (metrics_endpoint) {
+    // Read at each scrape: the store's and the service's counters are safe to read from any
+    // thread, and the server, store and sink outlive the endpoint (reset first below).
+    metrics_endpoint->set_source([&server, &store, &sink] {
+      JsonSinkCounters sink_counters;
+      if (sink) sink_counters = sink->counters();
+      return collector_snapshot(store->counters(), sink ? &sink_counters : nullptr,
+                                server->service());
+    });
+    log_to_stderr("bw-collector: metrics on http://" + listen_host(options.metrics_listen) + ":" +
+                  std::to_string(metrics_endpoint->port()) + "/metrics");
+  }
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   log_to_stderr(std::string("bw-collector: ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
                 ", shutting down");
+  metrics_endpoint.reset();  // its source reads the server, store and sink
   server->shutdown();
   log_totals(*server, *store, sink.get());
   server.reset();

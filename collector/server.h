@@ -25,7 +25,9 @@ inline constexpr std::string_view kServeUsage =
     "  --client-ca FILE      CA that signs sensor certificates; a sensor's identity is its CN\n"
     "  --db FILE             SQLite store (created if missing)\n"
     "  --json-out FILE|-     also write each newly stored event as one JSON line (- = stdout)\n"
-    "  --max-message-kib N   largest request accepted, in KiB (default 4096)\n";
+    "  --max-message-kib N   largest request accepted, in KiB (default 4096)\n"
+    "  --metrics ADDR:PORT   serve Prometheus metrics at http://ADDR:PORT/metrics (port 0: a\n"
+    "                        free port, named on stderr); an unusable address exits 2\n";
 
 struct ServeOptions {
   std::string listen;
@@ -35,6 +37,7 @@ struct ServeOptions {
   std::string db_file;
   std::string json_out;  // empty: no SIEM output; "-": stdout
   std::uint32_t max_message_kib = 4096;
+  std::string metrics_listen;  // empty: no metrics
   bool help = false;
 };
 
@@ -105,6 +108,7 @@ class CollectorServer {
   // handler. Idempotent.
   void shutdown();
   const SensorRegistry& sensors() const { return registry_; }
+  const CollectorService& service() const { return *service_; }
 
  private:
   CollectorServer() = default;

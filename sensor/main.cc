@@ -13,6 +13,8 @@
 #include "sensor/config/cli_options.h"
 #include "sensor/config/sensor_config.h"
 #include "sensor/export/event_encoder.h"
+#include "sensor/metrics/health_metrics_writer.h"
+#include "sensor/metrics/prometheus_endpoint.h"
 #include "sensor/pipeline/pipeline.h"
 #include "sensor/sandbox/privileges.h"
 #include "sensor/sandbox/seccomp_filter.h"
@@ -172,6 +174,20 @@ bw::pipeline::ServiceHooks service_hooks(const bw::service::ServiceNotifier& not
   return hooks;
 }
 
+// --metrics: the endpoint is opened before any packet is read, so an address that cannot be
+// bound stops the sensor at once (exit 2) instead of leaving it running unwatched.
+std::unique_ptr<bw::exporter::EventWriter> open_metrics(const std::string& listen, bool streaming,
+                                                        std::string& error) {
+  auto endpoint = bw::metrics::PrometheusEndpoint::open(listen, error);
+  if (!endpoint) return nullptr;
+  // With port 0 the kernel chose the port: name it, or no one could scrape it.
+  const std::string host = listen.substr(0, listen.rfind(':'));
+  std::fprintf(stderr, "bw-sensor: metrics on http://%s:%u/metrics\n", host.c_str(),
+               static_cast<unsigned>(endpoint->port()));
+  return std::make_unique<bw::metrics::HealthMetricsWriter>(
+      std::move(endpoint), bw::metrics::HealthSnapshotOptions{.collector_stream = streaming});
+}
+
 // --drain-spool: no pipeline, only the spool's backlog.
 int drain_spool(bw::config::SensorConfig& config, bool summary) {
   std::string error;
@@ -207,6 +223,7 @@ int main(int argc, char** argv) {
   }
   if (options.workers != 0) config.pipeline.workers = options.workers;
   if (!options.sensor_id.empty()) config.sensor_id = options.sensor_id;
+  if (!options.metrics_listen.empty()) config.metrics.listen = options.metrics_listen;
   if (options.no_detect) config.detect.enabled = false;
   if (options.pin_cpus) config.pipeline.pin_cpus = true;
   if (options.health_interval_s != 0) {
@@ -270,6 +287,13 @@ int main(int argc, char** argv) {
     writers.push_back(std::move(writer));
   }
 
+  if (!config.metrics.listen.empty()) {
+    auto writer = open_metrics(config.metrics.listen, streaming, error);
+    if (!writer) return fail(error, kExitUsage);
+    writers.push_back(std::move(writer));
+  }
+
+  // The stream's writer goes last: it is taken back from the end after the run, for its summary.
   bw::stream::StreamingWriter* stream = nullptr;
   if (streaming) {
     auto writer = open_stream(config, error);
@@ -298,11 +322,13 @@ int main(int argc, char** argv) {
   bool drop_failed = false;
   bw::pipeline::AfterOpen drop;
   if (!options.user.empty() || options.seccomp) {
-    drop = [&options, &drop_failed, streaming](std::string& why) {
-      drop_failed = (!options.user.empty() &&
-                     !bw::sandbox::drop_privileges({options.user, options.keep_net_raw}, why)) ||
-                    (options.seccomp &&
-                     !bw::sandbox::install_seccomp_filter({streaming, options.keep_net_raw}, why));
+    const bool serves_metrics = !config.metrics.listen.empty();
+    drop = [&options, &drop_failed, streaming, serves_metrics](std::string& why) {
+      drop_failed =
+          (!options.user.empty() &&
+           !bw::sandbox::drop_privileges({options.user, options.keep_net_raw}, why)) ||
+          (options.seccomp && !bw::sandbox::install_seccomp_filter(
+                                  {streaming, options.keep_net_raw, serves_metrics}, why));
       return !drop_failed;
     };
   }

@@ -21,6 +21,9 @@ packages=(
   protobuf-compiler libprotobuf-dev
   # Sensor -> collector stream (gRPC with mTLS), the collector's store, dev certificates.
   libgrpc++-dev protobuf-compiler-grpc libsqlite3-dev sqlite3 openssl
+  # --metrics on bw-sensor and bw-collector (prometheus-cpp formats the page); promtool, in
+  # Debian's prometheus package, checks a live scrape in tests/collector/metrics_test.sh.
+  prometheus-cpp-dev prometheus
   # Paces a replay through a pipe in the collector outage test.
   pv
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -68,6 +68,14 @@ Collector (schema and defaults: the config's `collector` section):
   --drain-spool       Read no input: deliver what the spool holds and exit (0 once everything
                       is acknowledged, 1 on timeout with the pending count).
 
+Metrics:
+  --metrics ADDR:PORT Serve the health counters (kernel and queue drops, flows, parser weirds,
+                      events by kind, alerts, spool and stream, per-thread CPU) in the
+                      Prometheus text format at http://ADDR:PORT/metrics, updated with every
+                      health event (live capture, --health-interval). Port 0 picks a free
+                      port, named on standard error. An address that cannot be bound exits 2.
+                      Names: README, "Metrics". Overrides the config's metrics.listen.
+
 Processing:
   --workers N         Worker threads (1..64). Output is identical for any N.
   --pin-cpus          Pin threads: capture on CPU 0, workers on the next CPUs, exporter on
@@ -239,6 +247,13 @@ bool parse_cli(int argc, const char* const* argv, CliOptions& out, std::string& 
       out.keep_net_raw = true;
     } else if (arg == "--seccomp") {
       out.seccomp = true;
+    } else if (arg == "--metrics") {
+      if (!need_value(i, arg, out.metrics_listen)) return false;
+      if (!is_listen_address(out.metrics_listen)) {
+        error = "--metrics takes ADDR:PORT (port 0 to 65535, IPv6 in brackets), not '" +
+                out.metrics_listen + "'";
+        return false;
+      }
     } else if (is_option(arg)) {
       error = "unknown option " + std::string(arg) + " (see --help)";
       return false;

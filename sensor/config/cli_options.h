@@ -42,6 +42,7 @@ struct CliOptions {
   std::string user;
   bool keep_net_raw = false;
   bool seccomp = false;  // system call allow-list after the drop (sensor/sandbox/seccomp_filter.h)
+  std::string metrics_listen;  // --metrics ADDR:PORT; overrides the config's metrics.listen
   bool help = false;
   bool version = false;
 };

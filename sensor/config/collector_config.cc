@@ -11,10 +11,23 @@
 namespace bw::config {
 namespace {
 
-bool is_port(std::string_view text) {
+bool is_port(std::string_view text, unsigned lowest) {
   unsigned port = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
-  return ec == std::errc() && end == text.data() + text.size() && port >= 1 && port <= 65535;
+  return ec == std::errc() && end == text.data() + text.size() && port >= lowest && port <= 65535;
+}
+
+// HOST:PORT with a non-empty host and a port from `lowest_port` to 65535.
+bool is_host_and_port(std::string_view address, unsigned lowest_port) {
+  const std::size_t colon = address.rfind(':');
+  if (colon == std::string_view::npos || !is_port(address.substr(colon + 1), lowest_port)) {
+    return false;
+  }
+  const std::string_view host = address.substr(0, colon);
+  if (host.empty()) return false;
+  if (host.front() == '[') return host.size() > 2 && host.back() == ']';
+  // An unbracketed IPv6 address would make the port ambiguous.
+  return host.find_first_of(":[] \t/") == std::string_view::npos;
 }
 
 // Opening is the test that matters: gRPC reads the files later, and a permission problem found
@@ -39,13 +52,12 @@ bool check_readable(const std::string& path, const char* field, const char* opti
 }  // namespace
 
 bool is_collector_address(std::string_view address) {
-  const std::size_t colon = address.rfind(':');
-  if (colon == std::string_view::npos || !is_port(address.substr(colon + 1))) return false;
-  const std::string_view host = address.substr(0, colon);
-  if (host.empty()) return false;
-  if (host.front() == '[') return host.size() > 2 && host.back() == ']';
-  // An unbracketed IPv6 address would make the port ambiguous.
-  return host.find_first_of(":[] \t/") == std::string_view::npos;
+  return is_host_and_port(address, 1);
+}
+
+// Port 0 asks the kernel for a free port: what tests use to never collide.
+bool is_listen_address(std::string_view address) {
+  return is_host_and_port(address, 0);
 }
 
 bool check_collector_config(const CollectorConfig& config, std::string& error) {

@@ -217,6 +217,14 @@ void apply_settings(const pb::SensorConfig& in, SensorConfig& out, FieldApplier&
           out.flow.classifier.max_concurrent_flows);
 
   apply_collector_settings(in.collector(), out.collector, f);
+
+  if (!in.metrics().listen().empty()) {
+    out.metrics.listen = in.metrics().listen();
+    if (!is_listen_address(out.metrics.listen)) {
+      f.fail("metrics.listen = '" + out.metrics.listen +
+             "' is not ADDR:PORT (port 0 to 65535, IPv6 in brackets)");
+    }
+  }
 }
 
 }  // namespace

@@ -60,6 +60,11 @@ struct CollectorConfig {
   std::uint32_t max_batches_in_flight = 8;
 };
 
+// Prometheus metrics (config section `metrics`); off while listen is empty.
+struct MetricsConfig {
+  std::string listen;  // ADDR:PORT for /metrics; port 0 picks a free one
+};
+
 struct SensorConfig {
   std::string sensor_id = kDefaultSensorId;
   PipelineConfig pipeline;
@@ -69,6 +74,7 @@ struct SensorConfig {
   correlate::DetectConfig detect;
   DetectionInputs detection_inputs;
   CollectorConfig collector;
+  MetricsConfig metrics;
 };
 
 // Reads a JSON configuration file. On failure returns false with one line naming the file and
@@ -82,6 +88,9 @@ bool load_config_json(const std::string& json, const std::string& origin, Sensor
 // HOST:PORT with a non-empty host (a name, an IPv4 address or a bracketed IPv6 address) and a
 // port from 1 to 65535.
 bool is_collector_address(std::string_view address);
+
+// ADDR:PORT to listen on: like is_collector_address, but port 0 (a free port) is allowed.
+bool is_listen_address(std::string_view address);
 
 // With an address set: the three TLS files are named and readable. Returns false with one line
 // naming the field and the file.

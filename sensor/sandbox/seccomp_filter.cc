@@ -42,6 +42,11 @@ constexpr const char* kAllowed[] = {
 constexpr const char* kNetwork[] = {"connect",  "getsockname", "getpeername", "sendmmsg",
                                     "recvmmsg", "shutdown",    "bind"};
 
+// Allowed only with --metrics: accepting scrapes on the socket opened before the drop (civetweb
+// also asks for the connection's addresses and shuts it down: in kNetwork, added once).
+constexpr const char* kAccepting[] = {"accept", "accept4"};
+constexpr const char* kConnectionUse[] = {"getsockname", "getpeername", "shutdown"};
+
 // No sensor calls these; one that does is not the sensor any more.
 constexpr const char* kKilling[] = {"execve", "execveat", "ptrace", "process_vm_readv",
                                     "process_vm_writev"};
@@ -117,6 +122,11 @@ bool add_checked_rules(scmp_filter_ctx context, const SeccompOptions& options, s
       }
     }
     if (!add_rules(context, kNetwork, SCMP_ACT_ALLOW, error)) return false;
+  }
+  if (options.accepts_connections &&
+      (!add_rules(context, kAccepting, SCMP_ACT_ALLOW, error) ||
+       (!options.network && !add_rules(context, kConnectionUse, SCMP_ACT_ALLOW, error)))) {
+    return false;
   }
   if (options.packet_sockets &&
       failed(seccomp_rule_add(context, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,

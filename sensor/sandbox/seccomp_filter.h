@@ -13,6 +13,8 @@ struct SeccompOptions {
   bool network = false;
   // AF_PACKET sockets, for a capture re-opened with --keep-net-raw.
   bool packet_sockets = false;
+  // --metrics: the endpoint's listening socket (made before the drop) accepts scrapes.
+  bool accepts_connections = false;
 };
 
 // Installs the allow-list on every thread of the process (SECCOMP_FILTER_FLAG_TSYNC: the collector
