@@ -14,8 +14,8 @@
 #    above 2.0. systemd 252 takes --threshold as an integer on its internal 0..100 scale (the
 #    printed figure times ten; "2.0" is rejected), so the limit is passed as 20, and the printed
 #    figure is compared as well in case a later systemd changes the scale.
-# 3. `systemd-sysusers --dry-run` on sysusers.d/beaconwatch.conf in an empty root, and every
-#    unit's User= declared there.
+# 3. `systemd-sysusers --dry-run` on the sysusers.d/*.conf files (one per package) in an empty
+#    root, and every unit's User= declared in one of them.
 #
 # Exit 0 when all pass, 1 on a failure, 77 (skipped) without systemd-analyze.
 set -uo pipefail
@@ -76,7 +76,9 @@ if [ "$binaries_present" -eq 1 ]; then
   for ((i = 0; i < ${#checks[@]}; i += 2)); do
     label=${checks[i]} file=${checks[i + 1]}
     # --recursive-errors=no: judge our units, not the host's targets they are ordered against.
-    messages=$(systemd-analyze verify --recursive-errors=no "$file" 2>&1)
+    # --man=no: Documentation= names man pages the packages install (bw-sensor(1)), which a build
+    # tree has not installed; firmware/check-debs.sh checks that the packages ship them.
+    messages=$(systemd-analyze verify --man=no --recursive-errors=no "$file" 2>&1)
     status=$?
     if [ "$status" -ne 0 ] || grep -q -e "$work" -e beaconwatch <<<"$messages"; then
       fail "verify $label"
@@ -108,25 +110,35 @@ for ((i = 0; i < ${#checks[@]}; i += 2)); do
 done
 
 # 3. users.
-sysusers=$firmware/sysusers.d/beaconwatch.conf
-if command -v systemd-sysusers >/dev/null; then
+sysusers=("$firmware"/sysusers.d/*.conf)
+if [ "${#sysusers[@]}" -eq 0 ]; then
+  fail "no sysusers.d/*.conf"
+elif command -v systemd-sysusers >/dev/null; then
   mkdir -p "$work/root"
-  if messages=$(systemd-sysusers --root="$work/root" --dry-run "$sysusers" 2>&1); then
-    echo "ok   sysusers $(basename "$sysusers")"
-  else
-    fail "sysusers $(basename "$sysusers")"
-    indent <<<"$messages"
-  fi
+  for file in "${sysusers[@]}"; do
+    if messages=$(systemd-sysusers --root="$work/root" --dry-run "$file" 2>&1); then
+      echo "ok   sysusers $(basename "$file")"
+    else
+      fail "sysusers $(basename "$file")"
+      indent <<<"$messages"
+    fi
+  done
 else
   echo "note: sysusers dry run skipped: systemd-sysusers not found"
 fi
 for unit in "$firmware"/systemd/*.service; do
   user=$(sed -n 's/^User=//p' "$unit")
-  if [ -n "$user" ] && awk -v u="$user" '$1 == "u" && $2 == u { found = 1 } END { exit !found }' \
-    "$sysusers"; then
-    echo "ok   $(basename "$unit") runs as $user, declared in $(basename "$sysusers")"
+  declared=""
+  for file in "${sysusers[@]}"; do
+    if [ -n "$user" ] && awk -v u="$user" '$1 == "u" && $2 == u { found = 1 } END { exit !found }' \
+      "$file"; then
+      declared=$(basename "$file")
+    fi
+  done
+  if [ -n "$declared" ]; then
+    echo "ok   $(basename "$unit") runs as $user, declared in $declared"
   else
-    fail "$(basename "$unit"): User=${user:-(none)} not declared in $(basename "$sysusers")"
+    fail "$(basename "$unit"): User=${user:-(none)} not declared in sysusers.d/*.conf"
   fi
 done
 
