@@ -178,6 +178,10 @@ void set_envelope(JsonTree& tree, const pb::Event& event) {
   tree.set_strings("event.type", category.type);
   tree.set_string("event.dataset", "beaconwatch." + std::string(event_kind_name(event)));
   tree.set_number("event.sequence", event.sequence());
+  // The event's identity end to end: a SIEM that deduplicates on it keeps apart the events of a
+  // sensor whose spool was replaced (a new epoch restarts the sequence).
+  tree.set_string("event.id", event.sensor_id() + ":" + std::to_string(event.stream_epoch()) + ":" +
+                                  std::to_string(event.sequence()));
   tree.set_string("observer.name", event.sensor_id());
   tree.set_string("observer.type", "sensor");
   const pb::FlowKey& flow = event.flow();

@@ -43,7 +43,7 @@ TEST(EcsJson, HttpTransaction) {
   EXPECT_EQ(
       json,
       R"json({"@timestamp":"2021-03-01T10:00:00.123456789Z",)json"
-      R"json("event":{"kind":"event","category":["network","web"],"type":["protocol","access"],"dataset":"beaconwatch.http","sequence":42},)json"
+      R"json("event":{"kind":"event","category":["network","web"],"type":["protocol","access"],"dataset":"beaconwatch.http","sequence":42,"id":"tap-1:0:42"},)json"
       R"json("observer":{"name":"tap-1","type":"sensor"},)json"
       R"json("source":{"ip":"192.168.1.20","port":51544},)json"
       R"json("destination":{"ip":"203.0.113.7","port":8080,"domain":"img.example.com"},)json"
@@ -87,7 +87,7 @@ TEST(EcsJson, BeaconAlert) {
   EXPECT_EQ(
       json,
       R"json({"@timestamp":"2021-03-01T10:00:00.000000001Z",)json"
-      R"json("event":{"kind":"alert","category":["intrusion_detection","network"],"type":["info"],"dataset":"beaconwatch.beacon","sequence":43,"reason":"tracker_intel, mail_client","risk_score":7.5},)json"
+      R"json("event":{"kind":"alert","category":["intrusion_detection","network"],"type":["info"],"dataset":"beaconwatch.beacon","sequence":43,"id":"tap-1:0:43","reason":"tracker_intel, mail_client","risk_score":7.5},)json"
       R"json("observer":{"name":"tap-1","type":"sensor"},)json"
       R"json("source":{"ip":"192.168.1.20","port":51545},)json"
       R"json("destination":{"ip":"203.0.113.7","port":443,"domain":"t.tracker.example"},)json"
@@ -130,7 +130,7 @@ TEST(EcsJson, DnsResponse) {
   EXPECT_EQ(
       json,
       R"json({"@timestamp":"1970-01-01T00:00:00.000000000Z",)json"
-      R"json("event":{"kind":"event","category":["network"],"type":["protocol"],"dataset":"beaconwatch.dns","sequence":7},)json"
+      R"json("event":{"kind":"event","category":["network"],"type":["protocol"],"dataset":"beaconwatch.dns","sequence":7,"id":"tap-2:0:7"},)json"
       R"json("observer":{"name":"tap-2","type":"sensor"},)json"
       R"json("source":{"ip":"2001:db8::5","port":5353},)json"
       R"json("destination":{"ip":"2001:db8::53","port":53},)json"
@@ -166,7 +166,7 @@ TEST(EcsJson, TlsHandshake) {
   EXPECT_EQ(
       json,
       R"json({"@timestamp":"2023-11-14T22:13:20.500000000Z",)json"
-      R"json("event":{"kind":"event","category":["network"],"type":["protocol"],"dataset":"beaconwatch.tls","sequence":9},)json"
+      R"json("event":{"kind":"event","category":["network"],"type":["protocol"],"dataset":"beaconwatch.tls","sequence":9,"id":"tap-1:0:9"},)json"
       R"json("observer":{"name":"tap-1","type":"sensor"},)json"
       R"json("source":{"ip":"10.0.0.8","port":40000},)json"
       R"json("destination":{"ip":"198.51.100.4","port":443,"domain":"mail.example.org"},)json"
@@ -189,7 +189,7 @@ TEST(EcsJson, HealthReport) {
   EXPECT_EQ(
       json,
       R"json({"@timestamp":"2021-03-01T10:01:00.000000000Z",)json"
-      R"json("event":{"kind":"event","category":["host"],"type":["info"],"dataset":"beaconwatch.health","sequence":100},)json"
+      R"json("event":{"kind":"event","category":["host"],"type":["info"],"dataset":"beaconwatch.health","sequence":100,"id":"tap-1:0:100"},)json"
       R"json("observer":{"name":"tap-1","type":"sensor"},)json"
       R"json("beaconwatch":{"sensor_id":"tap-1","sequence":"100","timestamp_ns":"1614592860000000000","health":{"uptime_s":60.5,"counters":[{"name":"capture.kernel_dropped","value":"3"},{"name":"spool.pending_events","value":"12"}]}}})json");
 }
@@ -220,11 +220,24 @@ TEST(EcsJson, CampaignIsAnAlertWithItsKeyAsTheReason) {
       json,
       R"json({"@timestamp":"1970-01-01T00:00:01.000000000Z",)json"
       R"json("event":{"kind":"alert","category":["intrusion_detection","network"],"type":["info"],)json"
-      R"json("dataset":"beaconwatch.campaign","sequence":5,"reason":"template /o/{hex32}.gif fetched by 3 hosts"},)json"
+      R"json("dataset":"beaconwatch.campaign","sequence":5,"id":"s:0:5","reason":"template /o/{hex32}.gif fetched by 3 hosts"},)json"
       R"json("observer":{"name":"s","type":"sensor"},)json"
       R"json("rule":{"name":"tracking-campaign","ruleset":"beaconwatch"},)json"
       R"json("beaconwatch":{"sensor_id":"s","sequence":"5","timestamp_ns":"1000000000",)json"
       R"json("campaign":{"campaign_id":"c-1","key_kind":"template","key":"/o/{hex32}.gif","distinct_hosts":3}}})json");
+}
+
+TEST(EcsJson, EventIdIsSensorEpochAndSequence) {
+  // A sensor whose spool was replaced restarts its sequence under a new epoch: the id tells the
+  // two events apart where event.sequence alone does not.
+  const std::string json = ecs(R"pb(
+    sensor_id: "tap-1"
+    stream_epoch: 18364758544493064720
+    sequence: 1
+    health { uptime_s: 1 }
+  )pb");
+  EXPECT_NE(json.find(R"("sequence":1,"id":"tap-1:18364758544493064720:1")"), std::string::npos)
+      << json;
 }
 
 TEST(EcsJson, StringsAreEscapedAndInvalidUtf8Replaced) {
