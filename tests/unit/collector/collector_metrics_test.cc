@@ -61,7 +61,9 @@ TEST(CollectorMetricsTest, SnapshotNamesValuesAndRefusalsByStatus) {
         denied = sample.value;
       if (family.name == "bw_collector_store_commit_seconds_total") commit_seconds = sample.value;
     }
-    if (family.name == "bw_collector_refusals_total") EXPECT_EQ(family.samples.size(), 16u);
+    if (family.name == "bw_collector_refusals_total") {
+      EXPECT_EQ(family.samples.size(), 16u);
+    }
   }
   EXPECT_EQ(stored, 400);
   EXPECT_EQ(denied, 2);
