@@ -49,7 +49,8 @@ Office make_office(World& world, std::size_t count, std::uint8_t subnet) {
     const IpAddress v4 = ipv4_address(10, 40, subnet, static_cast<std::uint8_t>(10 + i % 240));
     office.hosts.push_back(
         &world.add_client(os, v4, dual_stack ? office_ipv6(10 + i) : IpAddress{}));
-    office.recipients.push_back(std::string(rng.pick(kFirstNames)) + "." + rng.pick(kLastNames) +
+    const std::string_view last_name = rng.pick(kLastNames);  // drawn first (see make_token)
+    office.recipients.push_back(std::string(rng.pick(kFirstNames)) + "." + std::string(last_name) +
                                 "@nat-assembly.eu");
   }
   return office;
@@ -366,8 +367,9 @@ void demo_campaign(World& world, const Office& office, TimestampNs start) {
     const TokenStyle style = static_cast<TokenStyle>(rng.below(4));
     const MailClient mail = mail_client_of(host, rng);
     if (channel < 0.7) {
+      const bool second_choice = rng.chance(0.5);  // drawn first (see make_token)
       beacon_over_http(world, host, tracker, ready, recipient, style, rng.chance(0.12),
-                       rng.chance(0.5), rng);
+                       second_choice, rng);
     } else if (channel < 0.9) {
       beacon_over_tls(world, host, tracker, ready, Labels{true, recipient, kCampaign}, mail, rng);
     } else {
@@ -404,7 +406,8 @@ void demo_workday(World& world, const Office& office, TimestampNs start) {
     Host& host = *office.hosts[i];
     const std::size_t visits = rng.range(1, 3);
     for (std::size_t v = 0; v < visits; ++v) {
-      browse_https(world, host, start + jitter(rng, sec(5), sec(840)), rng, rng.range(1000, 3000));
+      const std::size_t budget = rng.range(1000, 3000);  // drawn first (see make_token)
+      browse_https(world, host, start + jitter(rng, sec(5), sec(840)), rng, budget);
     }
     if (i % 5 == 0) {
       browse_intranet(world, host, start + jitter(rng, sec(5), sec(840)), rng, i % 10 == 0);
@@ -826,9 +829,9 @@ void build_dense_profile(World& world) {
   }
   TimestampNs t = world.epoch();
   for (std::size_t n = 0; n < flows; ++n) {
-    t += jitter(rng, us(100), ms(3));  // about 650 new flows per second
-    dense_flow(world, *office.hosts[rng.below(office.hosts.size())],
-               *sites[rng.below(sites.size())], t, n);
+    t += jitter(rng, us(100), ms(3));                  // about 650 new flows per second
+    const std::size_t site = rng.below(sites.size());  // drawn first (see make_token)
+    dense_flow(world, *office.hosts[rng.below(office.hosts.size())], *sites[site], t, n);
   }
 }
 
@@ -853,7 +856,8 @@ void build_mixed_profile(World& world) {
     }
     for (int web = 0; web < 30; ++web) {
       Host& host = *office.hosts[rng.below(office.hosts.size())];
-      browse_https(world, host, start + jitter(rng, 0, sec(60)), rng, rng.range(20000, 200000));
+      const std::size_t budget = rng.range(20000, 200000);  // drawn first (see make_token)
+      browse_https(world, host, start + jitter(rng, 0, sec(60)), rng, budget);
     }
     for (int b = 0; b < 2; ++b) {
       const std::size_t who = rng.below(office.hosts.size());

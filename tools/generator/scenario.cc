@@ -66,8 +66,9 @@ std::vector<Member> draw_members(std::size_t scale, Rng& rng) {
   std::vector<Member> members(member_count(scale));
   std::set<std::string> taken;
   for (Member& m : members) {
-    const std::string base =
-        std::string(rng.pick(kFirstNames)) + "." + local_part(rng.pick(kLastNames));
+    const std::string last =
+        local_part(rng.pick(kLastNames));  // drawn first (see make_token in http_content.cc)
+    const std::string base = std::string(rng.pick(kFirstNames)) + "." + last;
     std::string local = base;
     for (int n = 2; !taken.insert(local).second; ++n)
       local = base + std::to_string(n);
@@ -193,8 +194,10 @@ void ocsp_check(World& world, Member& m, TimestampNs at, Rng& rng) {
   HttpExchange e;
   e.request =
       app_request("GET", site.name, "/" + base64url(der), "Microsoft-CryptoAPI/10.0", "*/*");
+  const std::string max_age =
+      std::to_string(rng.range(80000, 170000));  // drawn first (see make_token in http_content.cc)
   e.response = typed_response(200, "application/ocsp-response", random_bytes(rng, 471),
-                              "max-age=" + std::to_string(rng.range(80000, 170000)), ready);
+                              "max-age=" + max_age, ready);
   http_connection(world, ends_to(world, *m.host, *site.ipv4), ready + us(200), single(e));
 }
 
@@ -207,10 +210,11 @@ void update_check(World& world, Member& m, TimestampNs at, Rng& rng) {
   const TimestampNs ready = resolve(world, *m.host, site, at);
   HttpExchange e;
   if (office) {
+    const std::string revision =
+        std::to_string(rng.range(20000, 20300));  // drawn first (see make_token in http_content.cc)
     e.request = app_request("GET", site.name,
                             "/pr/492350f6-3a01-4f97-b9c0-c7c6ddf67d60/Office/Data/v64_16.0." +
-                                std::to_string(rng.range(17000, 18500)) + "." +
-                                std::to_string(rng.range(20000, 20300)) + ".cab",
+                                std::to_string(rng.range(17000, 18500)) + "." + revision + ".cab",
                             "Microsoft Office/16.0", "*/*");
   } else {
     e.request = app_request(
@@ -280,13 +284,16 @@ void intranet_page(World& world, Member& m, TimestampNs at, Rng& rng) {
   http_connection(world, ends_to(world, *m.host, *intranet.ipv4), ready + us(150), c);
 
   HttpExchange hit;
-  hit.request =
-      browser_request(m.browser, kStatsHost,
-                      "/matomo.php?idsite=3&rec=1&r=" + std::to_string(rng.range(100000, 999999)) +
-                          "&_id=" + hex_token(rng, 16) +
-                          "&url=" + "http%3A%2F%2Fintranet.nat-assembly.eu%2Fplenary%2Fagenda",
-                      "image/avif,image/webp,image/apng,image/*,*/*;q=0.8", page,
-                      "_pk_id.3." + hex_token(rng, 4) + "=" + hex_token(rng, 16));
+  // In this order (see make_token in http_content.cc).
+  const std::string cookie_value = hex_token(rng, 16);
+  const std::string cookie_name = "_pk_id.3." + hex_token(rng, 4);
+  const std::string visitor = hex_token(rng, 16);
+  const std::string request_id = std::to_string(rng.range(100000, 999999));
+  hit.request = browser_request(
+      m.browser, kStatsHost,
+      "/matomo.php?idsite=3&rec=1&r=" + request_id + "&_id=" + visitor +
+          "&url=" + "http%3A%2F%2Fintranet.nat-assembly.eu%2Fplenary%2Fagenda",
+      "image/avif,image/webp,image/apng,image/*,*/*;q=0.8", page, cookie_name + "=" + cookie_value);
   hit.response = pixel_response(200, gif_pixel(), "image/gif", ready);
   http_connection(world, ends_to(world, *m.host, *stats.ipv4), ready + ms(180), single(hit));
 }
@@ -301,9 +308,10 @@ void api_call(World& world, Member& m, TimestampNs at, Rng& rng) {
                               "/versions/" + hex_token(rng, 24),
                           "DocFlow-Desktop/5.2 (Windows NT 10.0)", "application/json");
   e.request.add("Authorization", "Bearer " + base64url(random_bytes(rng, 48)));
-  const std::string json = "{\"id\":\"" + hex_token(rng, 24) +
-                           "\",\"size\":" + std::to_string(rng.range(1000, 900000)) +
-                           ",\"locked\":false}";
+  const std::string size =
+      std::to_string(rng.range(1000, 900000));  // drawn first (see make_token in http_content.cc)
+  const std::string json =
+      "{\"id\":\"" + hex_token(rng, 24) + "\",\"size\":" + size + ",\"locked\":false}";
   e.response =
       typed_response(200, "application/json", Bytes(json.begin(), json.end()), "no-store", ready);
   http_connection(world, ends_to(world, *m.host, *api.ipv4), ready + us(150), single(e));
@@ -314,9 +322,11 @@ void app_ad_beacon(World& world, Member& m, TimestampNs at, Rng& rng) {
   Site& site = world.site("sb.scorecardresearch.com", {"sb.scorecardresearch.com.akamaized.net"});
   const TimestampNs ready = resolve(world, *m.host, site, at);
   HttpExchange e;
+  const std::string app_key =
+      hex_token(rng, 32);  // drawn first (see make_token in http_content.cc)
   e.request = app_request("GET", site.name,
                           "/p?c1=2&c2=" + std::to_string(rng.range(3000000, 3999999)) +
-                              "&ns_ap_an=EUNewsApp&ns_ak=" + hex_token(rng, 32) +
+                              "&ns_ap_an=EUNewsApp&ns_ak=" + app_key +
                               "&ns__t=" + std::to_string(at / 1'000'000),
                           "EUNewsApp/7.4 CFNetwork/1496.0.7 Darwin/23.5.0", "*/*");
   e.response = pixel_response(204, {}, "", ready);
@@ -346,7 +356,9 @@ void workday(World& world, Member& m, std::size_t index, TimestampNs start, Time
                                              intranet_page, api_call,     https_services};
   const std::size_t visits = rng.range(2, 4);
   for (std::size_t v = 0; v < visits; ++v) {
-    browse_https(world, *m.host, start + jitter(rng, 0, span), rng, rng.range(1500, 8000));
+    const std::size_t budget =
+        rng.range(1500, 8000);  // drawn first (see make_token in http_content.cc)
+    browse_https(world, *m.host, start + jitter(rng, 0, span), rng, budget);
   }
   for (std::size_t a = 0; a < 3; ++a) {
     rng.pick(kHttpActivities)(world, m, start + jitter(rng, 0, span), rng);
@@ -376,8 +388,10 @@ constexpr Newsletter kNewsletters[] = {
 std::string newsletter_uri(const Newsletter& n, Rng& rng, const std::string& address) {
   const std::string vendor = n.vendor;
   if (vendor == "mailchimp") {
-    return "/track/open.php?u=" + hex_token(rng, 25) + "&id=" + hex_token(rng, 10) +
-           "&e=" + hex_token(rng, 10);
+    // Last field first (see make_token in http_content.cc).
+    const std::string email_id = hex_token(rng, 10);
+    const std::string list_id = hex_token(rng, 10);
+    return "/track/open.php?u=" + hex_token(rng, 25) + "&id=" + list_id + "&e=" + email_id;
   }
   if (vendor == "sendgrid") return "/wf/open?upn=" + base64url(random_bytes(rng, 120));
   if (vendor == "substack") return "/o/eJ" + base64url(random_bytes(rng, 90));
@@ -445,7 +459,9 @@ void newsletter_reading(World& world, Parliament& p, TimestampNs start, Timestam
                         double fraction, Rng& rng) {
   for (Member& m : p.members) {
     if (!rng.chance(fraction)) continue;
-    newsletter_open(world, m, rng.pick(kNewsletters), start + jitter(rng, 0, span), rng);
+    const TimestampNs opened =
+        start + jitter(rng, 0, span);  // drawn first (see make_token in http_content.cc)
+    newsletter_open(world, m, rng.pick(kNewsletters), opened, rng);
   }
 }
 

@@ -43,9 +43,11 @@ IpAddress World::random_public_address(int family) {
     rng_.fill(std::span<std::uint8_t>(bytes + 4, 12));
     return IpAddress::v6(bytes);
   }
-  return ipv4_address(rng_.pick(kPublicFirstOctets), static_cast<std::uint8_t>(rng_.range(1, 254)),
-                      static_cast<std::uint8_t>(rng_.below(256)),
-                      static_cast<std::uint8_t>(rng_.range(1, 254)));
+  // Last octet first (see make_token in http_content.cc).
+  const auto fourth = static_cast<std::uint8_t>(rng_.range(1, 254));
+  const auto third = static_cast<std::uint8_t>(rng_.below(256));
+  const auto second = static_cast<std::uint8_t>(rng_.range(1, 254));
+  return ipv4_address(rng_.pick(kPublicFirstOctets), second, third, fourth);
 }
 
 Host& World::add_server(const IpAddress& address, int family) {
