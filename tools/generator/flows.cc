@@ -479,12 +479,16 @@ TimestampNs tls_connection(World& world, const FlowEnds& ends, TimestampNs at,
     tcp.reset(false, jitter(rng, us(200), ms(2)) + tcp.rtt());
     return tcp.now();
   }
-  tcp.server_reply(server_first_flight(hello, session, rng), jitter(rng, us(300), ms(6)));
+  // Each pause is drawn before the bytes it precedes (see make_token in http_content.cc).
+  const TimestampNs first_flight_pause = jitter(rng, us(300), ms(6));
+  tcp.server_reply(server_first_flight(hello, session, rng), first_flight_pause);
   for (std::size_t round = 0; round < session.rounds; ++round) {
     const bool first = round == 0;
-    tcp.client_write(client_request(hello, session, first, rng),
-                     first ? jitter(rng, us(100), us(600)) : jitter(rng, ms(20), ms(900)));
-    tcp.server_reply(server_response(hello, session, first, rng), jitter(rng, ms(1), ms(40)));
+    const TimestampNs request_pause =
+        first ? jitter(rng, us(100), us(600)) : jitter(rng, ms(20), ms(900));
+    tcp.client_write(client_request(hello, session, first, rng), request_pause);
+    const TimestampNs response_pause = jitter(rng, ms(1), ms(40));
+    tcp.server_reply(server_response(hello, session, first, rng), response_pause);
   }
   // close_notify travels sealed: as application data in TLS 1.3, as an alert record in 1.2.
   flight.clear();

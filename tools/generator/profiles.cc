@@ -330,10 +330,11 @@ void promotional_pixel(World& world, Host& host, const Site& marketer, Timestamp
   const Labels promo{true, recipient, "spring-sale"};
   const TimestampNs ready = resolve(world, host, marketer, at, promo);
   HttpConnection connection;
-  connection.exchanges.push_back(
-      pixel_exchange(mail_client_of(host, rng), marketer.name,
-                     "/o/" + make_token(TokenStyle::kNumericSigned, rng, recipient), {}, "", 204,
-                     rng, ready, promo));
+  const std::string token =
+      make_token(TokenStyle::kNumericSigned, rng,
+                 recipient);  // drawn first (see make_token in http_content.cc)
+  connection.exchanges.push_back(pixel_exchange(mail_client_of(host, rng), marketer.name,
+                                                "/o/" + token, {}, "", 204, rng, ready, promo));
   http_connection(world, ends_to(world, host, *marketer.ipv4), ready + us(200), connection);
 }
 
@@ -792,10 +793,11 @@ void dense_flow(World& world, Host& client, Site& site, TimestampNs at, std::siz
   } else if (kind < 0.65) {
     HttpConnection c;
     c.idle_before_close = ms(static_cast<std::int64_t>(rng.range(20, 400)));
-    c.exchanges.push_back(
-        pixel_exchange(mail_client_of(client, rng), site.name,
-                       "/open/" + make_token(TokenStyle::kHex32, rng, "") + ".gif", gif_pixel(),
-                       "image/gif", 200, rng, at, beacon));
+    const std::string token =
+        make_token(TokenStyle::kHex32, rng, "");  // drawn first (see make_token in http_content.cc)
+    c.exchanges.push_back(pixel_exchange(mail_client_of(client, rng), site.name,
+                                         "/open/" + token + ".gif", gif_pixel(), "image/gif", 200,
+                                         rng, at, beacon));
     http_connection(world, ends_to(world, client, *site.ipv4), at, c);
   } else if (kind < 0.85) {
     TlsSession s;

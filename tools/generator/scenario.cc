@@ -303,10 +303,12 @@ void api_call(World& world, Member& m, TimestampNs at, Rng& rng) {
   Site& api = world.site(kDocsApiHost, {}, false, ipv4_address(10, 60, 250, 90));
   const TimestampNs ready = resolve(world, *m.host, api, at);
   HttpExchange e;
-  e.request = app_request("GET", kDocsApiHost,
-                          "/api/v2/documents/" + make_token(TokenStyle::kUuid, rng, "") +
-                              "/versions/" + hex_token(rng, 24),
-                          "DocFlow-Desktop/5.2 (Windows NT 10.0)", "application/json");
+  const std::string version =
+      hex_token(rng, 24);  // drawn first (see make_token in http_content.cc)
+  e.request = app_request(
+      "GET", kDocsApiHost,
+      "/api/v2/documents/" + make_token(TokenStyle::kUuid, rng, "") + "/versions/" + version,
+      "DocFlow-Desktop/5.2 (Windows NT 10.0)", "application/json");
   e.request.add("Authorization", "Bearer " + base64url(random_bytes(rng, 48)));
   const std::string size =
       std::to_string(rng.range(1000, 900000));  // drawn first (see make_token in http_content.cc)
