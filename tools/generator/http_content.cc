@@ -292,9 +292,10 @@ Bytes text_asset(Rng& rng, std::string_view kind, std::size_t size) {
   std::size_t rule = 0;
   while (text.size() < size) {
     if (kind == "css") {
+      const std::string color = hex(rng, 6);  // drawn first (see make_token)
       text += ".block-" + std::to_string(rule++) +
-              "{margin:0 auto;padding:" + std::to_string(rng.range(0, 32)) + "px;color:#" +
-              hex(rng, 6) + "}\n";
+              "{margin:0 auto;padding:" + std::to_string(rng.range(0, 32)) + "px;color:#" + color +
+              "}\n";
     } else {
       text += "function f" + std::to_string(rule++) + "(e){return e&&e.target?e.target.dataset." +
               "id:null}\n";

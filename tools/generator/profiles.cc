@@ -390,7 +390,8 @@ void name_service_noise(World& world, const Office& office, std::size_t i, Times
     wpad.name = "wpad.assembly.lan";
     wpad.nxdomain = true;
     wpad.soa_zone = "assembly.lan";
-    dns_udp(world, ends_to(world, host, world.resolver()), start + jitter(rng, 0, sec(600)), wpad);
+    const TimestampNs asked = start + jitter(rng, 0, sec(600));  // drawn before the path
+    dns_udp(world, ends_to(world, host, world.resolver()), asked, wpad);
     llmnr_exchange(world, host, *office.hosts[(i + 1) % office.hosts.size()],
                    start + jitter(rng, 0, sec(600)), "printsrv02");
   }
@@ -628,20 +629,36 @@ struct Lab {
 // CNAME chain (A), AAAA, NXDOMAIN, TCP with batching and a split answer, mDNS, LLMNR.
 void protocols_dns(Lab& lab) {
   World& world = lab.world;
-  dns_udp(world, lab.to(lab.windows, world.resolver()), lab.next(),
-          lookup_for(lab.tracker, kDnsTypeA));
-  dns_udp(world, lab.to(lab.mac, world.resolver()), lab.next(),
-          lookup_for(lab.tracker, kDnsTypeAaaa));
+  {
+    // The clock draws before the path (the order these had as arguments of one call).
+    const TimestampNs slot_time = lab.next();
+    dns_udp(world, lab.to(lab.windows, world.resolver()), slot_time,
+            lookup_for(lab.tracker, kDnsTypeA));
+  }
+  {
+    // The clock draws before the path (the order these had as arguments of one call).
+    const TimestampNs slot_time = lab.next();
+    dns_udp(world, lab.to(lab.mac, world.resolver()), slot_time,
+            lookup_for(lab.tracker, kDnsTypeAaaa));
+  }
   DnsLookup missing;
   missing.name = "wpad.assembly.lan";
   missing.nxdomain = true;
   missing.soa_zone = "assembly.lan";
-  dns_udp(world, lab.to(lab.windows, world.resolver()), lab.next(), missing);
+  {
+    // The clock draws before the path (the order these had as arguments of one call).
+    const TimestampNs slot_time = lab.next();
+    dns_udp(world, lab.to(lab.windows, world.resolver()), slot_time, missing);
+  }
   Site& github = world.site("github.com");
   Site& lemonde = world.site("www.lemonde.fr", {"www.lemonde.fr.cdn.cloudflare.net"});
-  dns_tcp(world, lab.to(lab.linux_host, world.resolver()), lab.next(),
-          {lookup_for(github, kDnsTypeA), lookup_for(lemonde, kDnsTypeA),
-           lookup_for(lab.tracker, kDnsTypeA)});
+  {
+    // The clock draws before the path (the order these had as arguments of one call).
+    const TimestampNs slot_time = lab.next();
+    dns_tcp(world, lab.to(lab.linux_host, world.resolver()), slot_time,
+            {lookup_for(github, kDnsTypeA), lookup_for(lemonde, kDnsTypeA),
+             lookup_for(lab.tracker, kDnsTypeA)});
+  }
   mdns_exchange(world, lab.mac, lab.linux_host, lab.next(), "Brother-HL-L2350DW.local");
   llmnr_exchange(world, lab.windows, lab.linux_host, lab.next(), "printsrv02");
 }
@@ -654,7 +671,11 @@ void protocols_pixels(Lab& lab) {
   auto single = [&](Host& host, HttpExchange e) {
     HttpConnection c;
     c.exchanges.push_back(std::move(e));
-    http_connection(world, lab.to(host, *lab.tracker.ipv4), lab.next(), c);
+    {
+      // The clock draws before the path (the order these had as arguments of one call).
+      const TimestampNs slot_time = lab.next();
+      http_connection(world, lab.to(host, *lab.tracker.ipv4), slot_time, c);
+    }
   };
   const std::string& host = lab.tracker.name;
   const std::string token = make_token(TokenStyle::kHex32, rng, beacon.recipient);
@@ -688,7 +709,11 @@ void protocols_browsing(Lab& lab) {
     e.think = us(400);
     pipelined.exchanges.push_back(e);
   }
-  http_connection(world, lab.to(lab.linux_host, *intranet.ipv4), lab.next(), pipelined);
+  {
+    // The clock draws before the path (the order these had as arguments of one call).
+    const TimestampNs slot_time = lab.next();
+    http_connection(world, lab.to(lab.linux_host, *intranet.ipv4), slot_time, pipelined);
+  }
   HttpConnection split;
   HttpExchange search;
   search.request =
@@ -699,7 +724,11 @@ void protocols_browsing(Lab& lab) {
   search.response = content_response("text/html", html_page(rng, "Search", {}), lab.t, true, rng);
   split.exchanges.push_back(search);
   split.close = TcpClose::kClientFin;
-  http_connection(world, lab.to(lab.windows, *intranet.ipv4), lab.next(), split);
+  {
+    // The clock draws before the path (the order these had as arguments of one call).
+    const TimestampNs slot_time = lab.next();
+    http_connection(world, lab.to(lab.windows, *intranet.ipv4), slot_time, split);
+  }
 }
 
 void protocols_tls_one(Lab& lab, Host& host, TlsClient client, const std::string& sni,
@@ -712,8 +741,12 @@ void protocols_tls_one(Lab& lab, Host& host, TlsClient client, const std::string
   s.server_alpn = "h2";
   s.server_answers = answers;
   s.response_bytes = 5000;
-  tls_connection(lab.world, lab.to(host, family == 6 ? *site.ipv6 : *site.ipv4, family), lab.next(),
-                 s);
+  {
+    // The clock draws before the path (the order these had as arguments of one call).
+    const TimestampNs slot_time = lab.next();
+    tls_connection(lab.world, lab.to(host, family == 6 ? *site.ipv6 : *site.ipv4, family),
+                   slot_time, s);
+  }
 }
 
 // Chrome (PQ, split ClientHello), Firefox, Outlook/schannel 1.2, Apple over IPv6, real ECH, and
@@ -739,7 +772,11 @@ void protocols_quic_one(Lab& lab, Host& host, std::uint32_t version, TlsClient c
   s.hello.post_quantum = post_quantum;
   s.scramble = scramble;
   s.response_bytes = 6000;
-  quic_connection(lab.world, lab.to(host, *site.ipv4), lab.next(), s);
+  {
+    // The clock draws before the path (the order these had as arguments of one call).
+    const TimestampNs slot_time = lab.next();
+    quic_connection(lab.world, lab.to(host, *site.ipv4), slot_time, s);
+  }
 }
 
 // v1 split over two Initials, v1 scrambled, v2 plain, v2 split and scrambled, Firefox.
@@ -757,8 +794,16 @@ void protocols_quic(Lab& lab) {
 
 void protocols_background(Lab& lab) {
   Site& time = lab.world.site("time.windows.com");
-  ntp_exchange(lab.world, lab.to(lab.windows, *time.ipv4), lab.next());
-  icmp_echo(lab.world, lab.to(lab.linux_host, lab.world.gateway()), lab.next(), 2);
+  {
+    // The clock draws before the path (the order these had as arguments of one call).
+    const TimestampNs slot_time = lab.next();
+    ntp_exchange(lab.world, lab.to(lab.windows, *time.ipv4), slot_time);
+  }
+  {
+    // The clock draws before the path (the order these had as arguments of one call).
+    const TimestampNs slot_time = lab.next();
+    icmp_echo(lab.world, lab.to(lab.linux_host, lab.world.gateway()), slot_time, 2);
+  }
   arp_exchange(lab.world, lab.mac, lab.next());
 }
 
