@@ -101,6 +101,21 @@ check_scripts() {
   done
 }
 
+# DEB LABEL NAME UNIT CONFFILE: the package's unit and sysusers file are this tree's, its only
+# conffile is CONFFILE, and its postinst creates its user.
+check_unit_user_conffile() {
+  local deb=$1 label=$2 name=$3 unit=$4 conffile=$5 conffiles
+  same_as "$deb" "/lib/systemd/system/$unit" "$here/systemd/$unit" "$label"
+  same_as "$deb" "/usr/lib/sysusers.d/beaconwatch-$name.conf" \
+    "$here/sysusers.d/beaconwatch-$name.conf" "$label"
+  conffiles=$(cat "$work/$label.control/conffiles" 2>/dev/null)
+  check [ "$conffiles" = "$conffile" ] -- "$label: conffiles: $conffiles" \
+    "$label: conffiles are '$conffiles', not $conffile"
+  check grep -q "systemd-sysusers.* beaconwatch-$name\\.conf" "$work/$label.control/postinst" -- \
+    "$label: postinst creates the user (systemd-sysusers beaconwatch-$name.conf)" \
+    "$label: postinst does not run systemd-sysusers beaconwatch-$name.conf"
+}
+
 for arch in "${arches[@]}"; do
   sensor=$(newest beaconwatch-sensor "$arch")
   collector=$(newest beaconwatch-collector "$arch")
@@ -133,33 +148,17 @@ for arch in "${arches[@]}"; do
     /usr/lib/sysusers.d/beaconwatch-sensor.conf)
   for feed in "$repo"/sensor/intel/data/*.feed; do paths+=("/usr/share/beaconwatch/$(basename "$feed")"); done
   expect_files "$listing" "$label" "${paths[@]}"
-  same_as "$sensor" /lib/systemd/system/beaconwatch-sensor@.service \
-    "$here/systemd/beaconwatch-sensor@.service" "$label"
-  same_as "$sensor" /usr/lib/sysusers.d/beaconwatch-sensor.conf \
-    "$here/sysusers.d/beaconwatch-sensor.conf" "$label"
+  check_unit_user_conffile "$sensor" "$label" sensor beaconwatch-sensor@.service \
+    /etc/beaconwatch/sensor-example.json
   same_as "$sensor" /etc/beaconwatch/sensor-example.json "$here/config/sensor-example.json" "$label"
-  conffiles=$(cat "$work/$label.control/conffiles" 2>/dev/null)
-  check [ "$conffiles" = "/etc/beaconwatch/sensor-example.json" ] -- "$label: conffiles: $conffiles" \
-    "$label: conffiles are '$conffiles', not /etc/beaconwatch/sensor-example.json"
-  check grep -q 'systemd-sysusers.* beaconwatch-sensor\.conf' "$work/$label.control/postinst" -- \
-    "$label: postinst creates the user (systemd-sysusers beaconwatch-sensor.conf)" \
-    "$label: postinst does not run systemd-sysusers beaconwatch-sensor.conf"
 
   # Collector.
   label=collector/$arch listing=$work/collector-$arch.list
   expect_files "$listing" "$label" /usr/bin/bw-collector /usr/share/man/man1/bw-collector.1.gz \
     /etc/beaconwatch/collector.env /lib/systemd/system/beaconwatch-collector.service \
     /usr/lib/sysusers.d/beaconwatch-collector.conf
-  same_as "$collector" /lib/systemd/system/beaconwatch-collector.service \
-    "$here/systemd/beaconwatch-collector.service" "$label"
-  same_as "$collector" /usr/lib/sysusers.d/beaconwatch-collector.conf \
-    "$here/sysusers.d/beaconwatch-collector.conf" "$label"
-  conffiles=$(cat "$work/$label.control/conffiles" 2>/dev/null)
-  check [ "$conffiles" = "/etc/beaconwatch/collector.env" ] -- "$label: conffiles: $conffiles" \
-    "$label: conffiles are '$conffiles', not /etc/beaconwatch/collector.env"
-  check grep -q 'systemd-sysusers.* beaconwatch-collector\.conf' "$work/$label.control/postinst" -- \
-    "$label: postinst creates the user (systemd-sysusers beaconwatch-collector.conf)" \
-    "$label: postinst does not run systemd-sysusers beaconwatch-collector.conf"
+  check_unit_user_conffile "$collector" "$label" collector beaconwatch-collector.service \
+    /etc/beaconwatch/collector.env
   # Installed disabled (it needs its certificate first): debhelper's --no-enable snippet, which
   # re-enables only a unit the admin had enabled (`deb-systemd-helper debian-installed` guard).
   check grep -q "deb-systemd-helper debian-installed 'beaconwatch-collector.service'" \

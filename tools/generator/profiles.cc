@@ -620,6 +620,9 @@ struct Lab {
   Site& tracker;
   TimestampNs t;
 
+  // Both draw from the world's generator: call next() in a statement of its own, before to(),
+  // which is the order the baselines were made with (as two arguments of one call the order was
+  // the compiler's, and differed between x86-64 and aarch64).
   TimestampNs next() { return t += ms(700) + jitter(world.rng(), 0, ms(300)); }
   FlowEnds to(Host& client, Host& server, int family = 4) {
     return ends_to(world, client, server, family);
@@ -630,13 +633,11 @@ struct Lab {
 void protocols_dns(Lab& lab) {
   World& world = lab.world;
   {
-    // The clock draws before the path (the order these had as arguments of one call).
     const TimestampNs slot_time = lab.next();
     dns_udp(world, lab.to(lab.windows, world.resolver()), slot_time,
             lookup_for(lab.tracker, kDnsTypeA));
   }
   {
-    // The clock draws before the path (the order these had as arguments of one call).
     const TimestampNs slot_time = lab.next();
     dns_udp(world, lab.to(lab.mac, world.resolver()), slot_time,
             lookup_for(lab.tracker, kDnsTypeAaaa));
@@ -646,14 +647,12 @@ void protocols_dns(Lab& lab) {
   missing.nxdomain = true;
   missing.soa_zone = "assembly.lan";
   {
-    // The clock draws before the path (the order these had as arguments of one call).
     const TimestampNs slot_time = lab.next();
     dns_udp(world, lab.to(lab.windows, world.resolver()), slot_time, missing);
   }
   Site& github = world.site("github.com");
   Site& lemonde = world.site("www.lemonde.fr", {"www.lemonde.fr.cdn.cloudflare.net"});
   {
-    // The clock draws before the path (the order these had as arguments of one call).
     const TimestampNs slot_time = lab.next();
     dns_tcp(world, lab.to(lab.linux_host, world.resolver()), slot_time,
             {lookup_for(github, kDnsTypeA), lookup_for(lemonde, kDnsTypeA),
@@ -672,7 +671,6 @@ void protocols_pixels(Lab& lab) {
     HttpConnection c;
     c.exchanges.push_back(std::move(e));
     {
-      // The clock draws before the path (the order these had as arguments of one call).
       const TimestampNs slot_time = lab.next();
       http_connection(world, lab.to(host, *lab.tracker.ipv4), slot_time, c);
     }
@@ -710,7 +708,6 @@ void protocols_browsing(Lab& lab) {
     pipelined.exchanges.push_back(e);
   }
   {
-    // The clock draws before the path (the order these had as arguments of one call).
     const TimestampNs slot_time = lab.next();
     http_connection(world, lab.to(lab.linux_host, *intranet.ipv4), slot_time, pipelined);
   }
@@ -725,7 +722,6 @@ void protocols_browsing(Lab& lab) {
   split.exchanges.push_back(search);
   split.close = TcpClose::kClientFin;
   {
-    // The clock draws before the path (the order these had as arguments of one call).
     const TimestampNs slot_time = lab.next();
     http_connection(world, lab.to(lab.windows, *intranet.ipv4), slot_time, split);
   }
@@ -742,7 +738,6 @@ void protocols_tls_one(Lab& lab, Host& host, TlsClient client, const std::string
   s.server_answers = answers;
   s.response_bytes = 5000;
   {
-    // The clock draws before the path (the order these had as arguments of one call).
     const TimestampNs slot_time = lab.next();
     tls_connection(lab.world, lab.to(host, family == 6 ? *site.ipv6 : *site.ipv4, family),
                    slot_time, s);
@@ -773,7 +768,6 @@ void protocols_quic_one(Lab& lab, Host& host, std::uint32_t version, TlsClient c
   s.scramble = scramble;
   s.response_bytes = 6000;
   {
-    // The clock draws before the path (the order these had as arguments of one call).
     const TimestampNs slot_time = lab.next();
     quic_connection(lab.world, lab.to(host, *site.ipv4), slot_time, s);
   }
@@ -795,12 +789,10 @@ void protocols_quic(Lab& lab) {
 void protocols_background(Lab& lab) {
   Site& time = lab.world.site("time.windows.com");
   {
-    // The clock draws before the path (the order these had as arguments of one call).
     const TimestampNs slot_time = lab.next();
     ntp_exchange(lab.world, lab.to(lab.windows, *time.ipv4), slot_time);
   }
   {
-    // The clock draws before the path (the order these had as arguments of one call).
     const TimestampNs slot_time = lab.next();
     icmp_echo(lab.world, lab.to(lab.linux_host, lab.world.gateway()), slot_time, 2);
   }
